@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what the benches drive besides the tests' own needs: wrk (load) and nginx (the router's yardstick).
+set -euo pipefail
+bash "$(dirname "$0")/test-deps.sh"
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx-light)
+[ ${#need[@]} -eq 0 ] && exit 0
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}"

@@ -1,0 +1,42 @@
+// What the router adds to a request on its way to a dyno, and which dyno gets it: pure decisions.
+import type { RequestHead } from "./http-head.ts";
+import type { Backend } from "./types.ts";
+
+// Heroku keeps a client's X-Request-Id when it is 20–200 characters of this alphabet.
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9+=/-]{20,200}$/;
+
+export function chooseRequestId(fromClient: string | null): string {
+  return fromClient !== null && CLIENT_REQUEST_ID.test(fromClient) ? fromClient : crypto.randomUUID();
+}
+
+/** Heroku appends the peer to any incoming X-Forwarded-For; the last entry is the one to trust. */
+export function forwardedFor(incoming: string | null, clientIp: string): string {
+  return incoming === null || incoming === "" ? clientIp : `${incoming}, ${clientIp}`;
+}
+
+export interface Forwarding {
+  forwardedFor: string;
+  proto: "http" | "https";
+  port: number;
+  requestId: string;
+  startedAtMs: number;
+}
+
+/** The head sent upstream: the client's head minus hop-by-hop and spoofable headers, plus Heroku's. */
+export function upstreamHead(req: RequestHead, fwd: Forwarding): string {
+  const lines = req.forwardLines.length === 0 ? "" : `${req.forwardLines.join("\r\n")}\r\n`;
+  return `${req.method} ${req.target} HTTP/${req.version}\r\n${lines}X-Forwarded-For: ${fwd.forwardedFor}\r\nX-Forwarded-Proto: ${fwd.proto}\r\n` +
+    `X-Forwarded-Port: ${fwd.port}\r\nX-Request-Start: ${fwd.startedAtMs}\r\nX-Request-Id: ${fwd.requestId}\r\n` +
+    `Via: 1.1 slipway\r\n\r\n`;
+}
+
+/** Heroku's choice: a uniformly random up dyno, no affinity. `avoid` is a dyno that just failed. */
+export function pickBackend(backends: readonly Backend[], avoid: Backend | null, random: () => number = Math.random): Backend | null {
+  const candidates = avoid === null || backends.length < 2 ? backends : backends.filter((b) => !sameBackend(b, avoid));
+  if (candidates.length === 0) return null;
+  return candidates[Math.floor(random() * candidates.length)] ?? null;
+}
+
+export function sameBackend(a: Backend, b: Backend): boolean {
+  return a.host === b.host && a.port === b.port;
+}

@@ -1,0 +1,47 @@
+// The router's public types: what the rest of Slipway tells the router, and what it hears back.
+import type { AcmeChallenges } from "./acme-challenge.ts";
+
+export interface Backend { dyno: string; host: string; port: number }
+
+export interface AppRoute {
+  appId: string;
+  appName: string;
+  maintenance: boolean;
+  /** Up web dynos of the current release; the caller keeps this current. */
+  backends: Backend[];
+  /** Why `backends` is empty: "crashed" → H10 App crashed, "none" → H14 No web dynos running. */
+  state: "ok" | "crashed" | "none";
+  errorPageUrl?: string;
+  maintenancePageUrl?: string;
+  /** The `https-only` lab: plain HTTP requests get a 301 to the HTTPS listener. */
+  httpsOnly?: boolean;
+}
+
+/** Receives one line per request; source is "heroku[router]". Called synchronously: keep it cheap. */
+export type LogSink = (appId: string, source: string, text: string) => void;
+
+export interface RouterTimeouts {
+  /** Opening a connection to a dyno (Heroku: 5 s, then H19). */
+  connectMs?: number;
+  /** Dispatch to the first response byte (Heroku: 30 s, then H12). */
+  firstByteMs?: number;
+  /** Rolling silence window once the response has started, and for idle keep-alive clients (Heroku: 55 s, H15). */
+  idleMs?: number;
+  /** A request head must be complete within this (slowloris guard). */
+  headerReadMs?: number;
+}
+
+export interface RouterOptions {
+  port: number;
+  hostname?: string;
+  /** Host header without port, lowercased; null → 404 "no such app". */
+  routeFor(host: string): AppRoute | null;
+  log: LogSink;
+  timeouts?: RouterTimeouts;
+  /** HTTPS: the listener's port and its certificates, one per hostname, chosen by SNI. */
+  tls?: { port: number; certificates: TlsCertificate[] };
+  /** HTTP-01 answers the router gives itself while ACME orders are open (see acme-challenge.ts). */
+  acmeChallenges?: AcmeChallenges;
+}
+
+export interface TlsCertificate { serverName: string; cert: string; key: string }

@@ -1,0 +1,138 @@
+// Keep-alive connections to dynos, pooled per host:port. A request takes an idle connection if one
+// is there, else opens a new one; a finished exchange gives its connection back unless either side
+// said it would close. Idle connections are closed before typical app keep-alive timeouts (Node: 5 s)
+// so a request rarely meets one the app is closing at that moment.
+import type { Socket, SocketHandler } from "bun";
+import { SocketWriter } from "./socket-writer.ts";
+import type { Backend } from "./types.ts";
+
+/** The exchange currently using a connection. */
+export interface UpstreamOwner {
+  upstreamOpened(): void;
+  upstreamData(bytes: Buffer): void;
+  upstreamDrained(): void;
+  upstreamClosed(): void;
+  upstreamConnectFailed(error: Error): void;
+}
+
+export class UpstreamConnection {
+  socket: Socket<UpstreamConnection> | null = null;
+  readonly writer = new SocketWriter(null);
+  /** Taken from the pool rather than freshly connected: the app may have closed it meanwhile. */
+  reused = false;
+  closed = false;
+  idleSince = 0;
+
+  constructor(readonly pool: UpstreamPool, readonly key: string, public owner: UpstreamOwner | null) {}
+
+  private paused = false;
+
+  /** Stops reading while the client cannot take more (backpressure). */
+  pause(): void {
+    if (this.paused || this.socket === null) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.paused || this.socket === null) return;
+    this.paused = false;
+    this.socket.resume();
+  }
+}
+
+const MAX_IDLE_PER_BACKEND = 64;
+
+const handlers: SocketHandler<UpstreamConnection> = {
+  open(socket) {
+    const conn = socket.data;
+    if (conn.closed) return socket.terminate(); // discarded while connecting
+    conn.socket = socket;
+    conn.writer.attach(socket as Socket<unknown>);
+    conn.owner?.upstreamOpened();
+  },
+  data(socket, bytes) {
+    const conn = socket.data;
+    if (conn.owner === null) conn.pool.discard(conn); // an idle connection must stay silent
+    else conn.owner.upstreamData(bytes);
+  },
+  drain(socket) {
+    const conn = socket.data;
+    if (conn.writer.flush()) conn.owner?.upstreamDrained();
+  },
+  close(socket) {
+    const conn = socket.data;
+    if (conn.closed) return;
+    conn.closed = true;
+    if (conn.owner === null) conn.pool.forget(conn);
+    else conn.owner.upstreamClosed();
+  },
+  connectError(socket, error) {
+    const conn = socket.data;
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.owner?.upstreamConnectFailed(error);
+  },
+  error() {
+    // `close` follows and decides what the failure means for the exchange.
+  },
+};
+
+export class UpstreamPool {
+  private idle = new Map<string, UpstreamConnection[]>();
+
+  /** An open idle connection to `backend` (reused = true), or a new one that reports `upstreamOpened`. */
+  acquire(backend: Backend, owner: UpstreamOwner): UpstreamConnection {
+    const key = `${backend.host}:${backend.port}`;
+    const idle = this.idle.get(key);
+    while (idle !== undefined && idle.length > 0) {
+      const conn = idle.pop()!;
+      if (conn.closed) continue;
+      conn.owner = owner;
+      conn.reused = true;
+      return conn;
+    }
+    const conn = new UpstreamConnection(this, key, owner);
+    Bun.connect({ hostname: backend.host, port: backend.port, socket: handlers, data: conn }).catch(() => {
+      // reported through connectError
+    });
+    return conn;
+  }
+
+  release(conn: UpstreamConnection, now: number): void {
+    conn.owner = null;
+    conn.idleSince = now;
+    conn.resume();
+    let idle = this.idle.get(conn.key);
+    if (idle === undefined) this.idle.set(conn.key, (idle = []));
+    idle.push(conn);
+    if (idle.length > MAX_IDLE_PER_BACKEND) this.discard(idle.shift()!);
+  }
+
+  /** Closes a connection that must not be reused (mid-message, timed out, or misbehaving). */
+  discard(conn: UpstreamConnection): void {
+    conn.owner = null;
+    if (!conn.closed) {
+      conn.closed = true;
+      conn.socket?.terminate();
+    }
+    this.forget(conn);
+  }
+
+  forget(conn: UpstreamConnection): void {
+    const idle = this.idle.get(conn.key);
+    const at = idle?.indexOf(conn) ?? -1;
+    if (at !== -1) idle!.splice(at, 1);
+  }
+
+  closeIdleSince(cutoff: number): void {
+    for (const idle of this.idle.values()) {
+      while (idle.length > 0 && idle[0]!.idleSince < cutoff) this.discard(idle[0]!);
+    }
+  }
+
+  closeAll(): void {
+    for (const idle of this.idle.values()) for (const conn of [...idle]) this.discard(conn);
+    this.idle.clear();
+  }
+}
