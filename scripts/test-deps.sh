@@ -5,6 +5,7 @@ set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
 command -v unshare >/dev/null || need+=(util-linux)
+command -v script >/dev/null || need+=(bsdutils)
 command -v ip >/dev/null || need+=(iproute2)
 command -v ps >/dev/null || need+=(procps)
 command -v openssl >/dev/null || need+=(openssl)

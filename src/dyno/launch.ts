@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createServer } from "node:net";
 import { extractTarball } from "../build/index.ts";
-import type { SandboxSpec, Stack } from "../sandbox/index.ts";
+import type { SandboxSpec, Stack, TerminalSize } from "../sandbox/index.ts";
 import { appIds, perAppUsers, sweepStaleSandboxes } from "../sandbox/index.ts";
 import type { App, Release } from "../state/index.ts";
 import { dynoEnv } from "./lifecycle.ts";
@@ -27,10 +27,13 @@ export async function freePort(): Promise<number> {
 
 export interface PreparedDyno { spec: SandboxSpec; cleanup(): void }
 
+/** A client attached to a one-off dyno: its stdin is open, and with a size it is a terminal. */
+export interface Attach { terminal?: TerminalSize }
+
 /** Unpacks the slug into a directory of this dyno's own and describes its sandbox. */
 export async function prepareDyno(opts: {
   dynosDir: string; slugsDir: string; app: App; release: Release; dyno: string; command: string; size: DynoSize;
-  port?: number; extraEnv?: Record<string, string>; stack: Stack; memoryKillMultiplier: number; stdin: boolean;
+  port?: number; extraEnv?: Record<string, string>; stack: Stack; memoryKillMultiplier: number; attach: Attach | null;
 }): Promise<PreparedDyno> {
   const slug = opts.release.slug;
   if (!slug) throw new Error(`v${opts.release.version} has no slug to run`);
@@ -58,7 +61,8 @@ export async function prepareDyno(opts: {
         memoryBytes: Math.round(opts.size.memoryMb * 1048576 * opts.memoryKillMultiplier),
         pids: opts.size.pids, cpuWeight: opts.size.cpuWeight, tmpBytes: 512 * 1048576,
       },
-      stdin: opts.stdin ? "pipe" : "ignore",
+      stdin: opts.attach ? "pipe" : "ignore",
+      terminal: opts.attach?.terminal,
     };
     return { spec, cleanup };
   } catch (error) {

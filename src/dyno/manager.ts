@@ -4,13 +4,13 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { LogStore } from "../logs/index.ts";
 import { pipeOutputToLog } from "../logs/index.ts";
-import { startSandbox, type Stack } from "../sandbox/index.ts";
+import { startSandbox, type Stack, type TerminalSize } from "../sandbox/index.ts";
 import {
   allFormations, appByNameOrId, currentRelease, formationOf, upsertFormation, type App, type Db, type Release,
 } from "../state/index.ts";
 import { Dyno, type DynoState, type DynoTimings } from "./dyno.ts";
 import { cycleDelayMs, defaultQuantity, desiredDynos, restartDelayMs, type DesiredDyno } from "./lifecycle.ts";
-import { freePort, prepareDyno, sweepStaleDynos } from "./launch.ts";
+import { freePort, prepareDyno, sweepStaleDynos, type Attach } from "./launch.ts";
 import { DEFAULT_SIZE, dynoSize, type DynoSize } from "./sizes.ts";
 
 export interface DynoManagerOptions {
@@ -27,6 +27,8 @@ export interface DynoManagerOptions {
 export interface OneOffOptions {
   command: string; type?: "run" | "scheduler" | "release"; size?: string; env?: Record<string, string>;
   attach?: boolean; timeToLiveMs?: number; release?: Release;
+  /** Attached only: the client's terminal size, when it wants a TTY. */
+  terminal?: TerminalSize;
 }
 
 /** How long a replaced web dyno, out of the router's pool, gets to answer what it already took. */
@@ -142,7 +144,7 @@ export class DynoManager {
     const port = want.type === "web" ? await freePort() : undefined;
     const dyno = this.createDyno(app, release, { name: want.name, type: want.type, command: want.command, size, port, oneOff: false, attached: false });
     this.appDynos(app.id).formation.set(want.name, dyno);
-    await this.startDyno(app, release, dyno, size, {}, false);
+    await this.startDyno(app, release, dyno, size, {}, null);
     this.scheduleCycle(app.id, dyno);
     return dyno;
   }
@@ -175,7 +177,7 @@ export class DynoManager {
     );
   }
 
-  private async startDyno(app: App, release: Release, dyno: Dyno, size: DynoSize, env: Record<string, string>, stdin: boolean): Promise<void> {
+  private async startDyno(app: App, release: Release, dyno: Dyno, size: DynoSize, env: Record<string, string>, attach: Attach | null): Promise<void> {
     await this.swept;
     await dyno.start(async () => {
       const stackName = release.slug?.stack ?? "";
@@ -183,7 +185,7 @@ export class DynoManager {
       if (!stack) throw new Error(`the stack ${stackName} is not installed on this host`);
       const prepared = await prepareDyno({
         dynosDir: this.opts.dynosDir, slugsDir: this.opts.slugsDir, app, release, dyno: dyno.name, command: dyno.info.command, size,
-        port: dyno.info.port, extraEnv: env, stack, memoryKillMultiplier: this.opts.timings.memoryKillMultiplier, stdin,
+        port: dyno.info.port, extraEnv: env, stack, memoryKillMultiplier: this.opts.timings.memoryKillMultiplier, attach,
       });
       void dyno.exited.then(prepared.cleanup);
       return startSandbox(prepared.spec);
@@ -247,7 +249,7 @@ export class DynoManager {
     const size = dynoSize(options.size ?? DEFAULT_SIZE) ?? dynoSize(DEFAULT_SIZE)!;
     const dyno = this.createDyno(app, release, { name, type, command: options.command, size, oneOff: true, attached: Boolean(options.attach) });
     entry.oneOffs.set(name, dyno);
-    await this.startDyno(app, release, dyno, size, options.env ?? {}, Boolean(options.attach));
+    await this.startDyno(app, release, dyno, size, options.env ?? {}, options.attach ? { terminal: options.terminal } : null);
     if (options.timeToLiveMs) {
       const ttl = setTimeout(() => void dyno.stop(), options.timeToLiveMs);
       void dyno.exited.then(() => clearTimeout(ttl));

@@ -15,7 +15,7 @@ const ROOT_RUN_DIR = "/run/slipway";
 const PROBE_TIMEOUT_MS = 5_000;
 
 /** Absolute paths of the tools the launcher runs. */
-export function hostTool(name: "unshare" | "mount" | "hostname"): string | null {
+export function hostTool(name: "unshare" | "mount" | "hostname" | "setsid"): string | null {
   return Bun.which(name, { PATH: SYSTEM_PATH });
 }
 

@@ -11,7 +11,7 @@ import { sandboxRunDir } from "./launch.ts";
 import { ProcessTree } from "./process-tree.ts";
 import type { SandboxSupport } from "./types.ts";
 
-export type { SandboxMemory, SandboxMount, SandboxProcess, SandboxSpec, SandboxSupport, Stack } from "./types.ts";
+export type { SandboxMemory, SandboxMount, SandboxProcess, SandboxSpec, SandboxSupport, Stack, TerminalSize } from "./types.ts";
 export { appIds, HOST_STACK_NAME, SandboxError } from "./plan.ts";
 export { startSandbox } from "./launch.ts";
 export { perAppUsers, platformRunDir } from "./host.ts";

@@ -12,7 +12,7 @@ import { daemonIds, hostTool, isolation, platformRunDir } from "./host.ts";
 import { checkSandboxName, checkSandboxPath, envScript, hostPathOf, launcherArgv, mountTable, SandboxError, type SandboxMode } from "./plan.ts";
 import { ProcessTree } from "./process-tree.ts";
 import { prepareStack } from "./stack.ts";
-import type { SandboxMemory, SandboxProcess, SandboxSpec } from "./types.ts";
+import type { SandboxInput, SandboxMemory, SandboxProcess, SandboxSpec, TerminalSize } from "./types.ts";
 
 /** Who is in the sandbox: its cgroup as root, the launcher's process tree otherwise. */
 interface SandboxMembers {
@@ -22,7 +22,67 @@ interface SandboxMembers {
   remove(): Promise<void>;
 }
 
-type Launcher = Bun.Subprocess<"pipe" | "ignore", "pipe", "pipe">;
+/** The launcher's standard streams: pipes, or one pseudo-terminal standing for all three. */
+interface LauncherIo {
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  stdin?: SandboxInput;
+  terminal: boolean;
+  resize(size: TerminalSize): void;
+  close(): Promise<void> | void;
+}
+
+const TERMINAL_DRAIN_MS = 1000;
+
+interface Launcher { proc: Bun.Subprocess; io: LauncherIo }
+
+function spawnLauncher(argv: string[], options: { env: Record<string, string>; cwd: string; detached?: boolean }, spec: SandboxSpec): Launcher {
+  if (spec.terminal) return spawnOnTerminal(argv, options, spec.terminal);
+  const proc = Bun.spawn(argv, { ...options, stdin: spec.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
+  const sink = proc.stdin;
+  const stdin = sink && {
+    write(bytes: Uint8Array | string) {
+      sink.write(bytes);
+      sink.flush();
+    },
+    end: () => void sink.end(),
+  };
+  return { proc, io: { stdout: proc.stdout, stderr: proc.stderr, stdin, terminal: false, resize: () => undefined, close: () => undefined } };
+}
+
+/** Bun makes the launcher a session leader with the terminal as its controlling one, so ^C there is SIGINT. */
+function spawnOnTerminal(argv: string[], options: { env: Record<string, string>; cwd: string }, size: TerminalSize): Launcher {
+  let output!: ReadableStreamDefaultController<Uint8Array>;
+  const stdout = new ReadableStream<Uint8Array>({ start: (controller) => void (output = controller) });
+  const { promise: ended, resolve: end } = Promise.withResolvers<void>();
+  const proc = Bun.spawn(argv, {
+    ...options,
+    terminal: {
+      cols: size.cols, rows: size.rows,
+      data: (_terminal, bytes) => output.enqueue(bytes),
+      // End of file once every process holding the terminal is gone.
+      exit: () => {
+        output.close();
+        end();
+      },
+    },
+  });
+  const terminal = proc.terminal!;
+  const stderr = new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
+  return {
+    proc,
+    io: {
+      stdout, stderr, terminal: true,
+      stdin: { write: (bytes) => void terminal.write(bytes), end: () => void terminal.write("\x04") },
+      resize: ({ cols, rows }) => terminal.resize(cols, rows),
+      // Closing the master before its last bytes are read would lose the end of the output.
+      close: async () => {
+        await Promise.race([ended, Bun.sleep(TERMINAL_DRAIN_MS)]);
+        terminal.close();
+      },
+    },
+  };
+}
 
 export function sandboxRunDir(name: string): string {
   return join(platformRunDir(), "sandboxes", name);
@@ -62,12 +122,12 @@ export async function startSandbox(spec: SandboxSpec): Promise<SandboxProcess> {
   let cgroup: SandboxCgroup | null = null;
   try {
     if (mode === "none") {
-      const proc = spawnUnisolated(spec);
-      return sandboxProcess(proc, ProcessTree.record(runDir, proc.pid, true), runDir, false);
+      const launcher = spawnUnisolated(spec);
+      return sandboxProcess(launcher, ProcessTree.record(runDir, launcher.proc.pid, true), runDir, false);
     }
     if (mode === "root") cgroup = await SandboxCgroup.create(spec.name, spec.limits);
-    const proc = spawnIsolated(spec, mode, runDir, cgroup?.procsFiles ?? []);
-    return sandboxProcess(proc, cgroup ?? ProcessTree.record(runDir, proc.pid, false), runDir, true);
+    const launcher = spawnIsolated(spec, mode, runDir, cgroup?.procsFiles ?? []);
+    return sandboxProcess(launcher, cgroup ?? ProcessTree.record(runDir, launcher.proc.pid, false), runDir, true);
   } catch (error) {
     await cgroup?.remove();
     rmSync(runDir, { recursive: true, force: true });
@@ -90,10 +150,10 @@ function spawnIsolated(spec: SandboxSpec, mode: SandboxMode, runDir: string, cgr
   writeFileSync(envPath, envScript(spec.env), { mode: 0o400 });
   if (mode === "root") chownSync(envPath, uid, gid);
   const argv = launcherArgv({
-    mode, unsharePath, mountPath, hostnamePath: hostTool("hostname"), name: spec.name, fstabPath, envPath, root: stack.root,
+    mode, unsharePath, mountPath, hostnamePath: hostTool("hostname"), setsidPath: hostTool("setsid"), name: spec.name, fstabPath, envPath, root: stack.root,
     cwd: spec.cwd, uid, gid, keepPwd: "PWD" in spec.env, cgroupProcsFiles, argv: spec.argv,
   });
-  return Bun.spawn(argv, { env: {}, cwd: "/", stdin: spec.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
+  return spawnLauncher(argv, { env: {}, cwd: "/" }, spec);
 }
 
 /** No namespaces at all: the command runs on the host, its sandbox paths pointed at the host dirs behind them. */
@@ -104,19 +164,21 @@ function spawnUnisolated(spec: SandboxSpec): Launcher {
   );
   const argv = spec.argv.map((arg) => hostPathOf(arg, binds));
   // Its own session, so a terminal's signals meant for the daemon do not reach it.
-  return Bun.spawn(argv, { env, cwd: hostPathOf(spec.cwd, binds), detached: true, stdin: spec.stdin ?? "ignore", stdout: "pipe", stderr: "pipe" });
+  return spawnLauncher(argv, { env, cwd: hostPathOf(spec.cwd, binds), detached: true }, spec);
 }
 
 /** viaUnshare: the launcher is unshare, which reports its child's death by a signal as plain 1. */
-function sandboxProcess(proc: Launcher, members: SandboxMembers, runDir: string, viaUnshare: boolean): SandboxProcess {
+function sandboxProcess({ proc, io }: Launcher, members: SandboxMembers, runDir: string, viaUnshare: boolean): SandboxProcess {
   let destroyed: Promise<void> | null = null;
   let killed = false;
   const killedStatus = 128 + constants.signals.SIGKILL;
   return {
     pid: proc.pid,
-    stdout: proc.stdout,
-    stderr: proc.stderr,
-    stdin: proc.stdin === undefined || typeof proc.stdin === "number" ? undefined : proc.stdin,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    stdin: io.stdin,
+    terminal: io.terminal,
+    resize: (size) => io.resize(size),
     exited: proc.exited.then(() => (viaUnshare && (destroyed || killed) ? killedStatus : exitStatus(proc))),
     signal(sig) {
       if (sig === "SIGKILL") killed = true;
@@ -136,6 +198,7 @@ function sandboxProcess(proc: Launcher, members: SandboxMembers, runDir: string,
         proc.kill("SIGKILL");
         await proc.exited;
         await members.remove();
+        await io.close();
         rmSync(runDir, { recursive: true, force: true });
       })();
       return destroyed;

@@ -105,10 +105,12 @@ export const DEVICE_NAMES: readonly string[] = DEVICES;
  * Runs as the app's uid, as PID 1 of the sandbox: sources the environment from fd 3, then runs
  * argv as its child. A command substitution (not `&`) so argv keeps SIGINT and stdin; dash
  * reaps orphans while it waits, and exits with argv's status (128+n when killed by signal n).
+ * `sh -c` would exit 130 on SIGINT itself; a no-op trap leaves ^C to argv, which gets it unaltered.
  */
 const INIT_SCRIPT = `. /dev/fd/3 && exec 3<&- || exit 125
 [ "$1" = keep-pwd ] || unset PWD
 shift
+trap : INT
 exec 3>&1
 status=$("$@" >&3 3>&-)
 exit $?`;
@@ -117,17 +119,20 @@ exit $?`;
  * Runs as (namespace) root, as PID 1 of the new namespaces, before anything else: joins the cgroups
  * (so no child escapes them), names the host, mounts the root, then chroots and becomes the app's
  * user through unshare. Its own environment is empty: the app's never reaches root.
+ * On a terminal it takes the terminal's session over from the launcher outside (`setsid --ctty`),
+ * so ^C signals what runs in here (where init ignores it), never the launcher.
  */
 const LAUNCH_SCRIPT = `name=$1 fstab=$2 envfile=$3 root=$4 cwd=$5 become_group=$6 become_user=$7 pwd_mode=$8 unshare=$9
 shift 9
-mount=$1 sethost=$2 init=$3
-shift 3
+mount=$1 sethost=$2 setsid=$3 init=$4
+shift 4
 while [ "$1" != -- ]; do echo 0 > "$1" || exit 125; shift; done
 shift
 if [ -n "$sethost" ]; then "$sethost" "$name"; else echo "$name" > /proc/sys/kernel/hostname; fi || exit 125
 "$mount" -a -T "$fstab" || exit 125
 exec 3< "$envfile"
-exec "$unshare" --root="$root" --wd="$cwd" "$become_group" "$become_user" -- /bin/sh -c "$init" slipway-init "$pwd_mode" "$@"`;
+[ -t 0 ] && [ -n "$setsid" ] || setsid=
+exec $setsid \${setsid:+--ctty} "$unshare" --root="$root" --wd="$cwd" "$become_group" "$become_user" -- /bin/sh -c "$init" slipway-init "$pwd_mode" "$@"`;
 
 /**
  * `root`: the daemon is root; the sandbox drops to the app's own ids.
@@ -143,6 +148,8 @@ export interface LaunchInput {
   mountPath: string;
   /** `hostname`: a user namespace may set its hostname but not write /proc/sys. Unused as root. */
   hostnamePath: string | null;
+  /** `setsid`, to hand a terminal to the sandbox; only root may take it from the launcher's session. */
+  setsidPath: string | null;
   name: string;
   fstabPath: string;
   envPath: string;
@@ -167,7 +174,7 @@ export function launcherArgv(input: LaunchInput): string[] {
     "/bin/sh", "-c", LAUNCH_SCRIPT, "slipway-launch",
     input.name, input.fstabPath, input.envPath, input.root, input.cwd,
     ...become, input.keepPwd ? "keep-pwd" : "unset-pwd", input.unsharePath,
-    input.mountPath, rootless ? (input.hostnamePath ?? "") : "", INIT_SCRIPT,
+    input.mountPath, rootless ? (input.hostnamePath ?? "") : "", rootless ? "" : (input.setsidPath ?? ""), INIT_SCRIPT,
     ...input.cgroupProcsFiles, "--",
     ...input.argv,
   ];

@@ -35,6 +35,16 @@ export interface SandboxSpec {
   argv: string[];
   limits: SandboxLimits;
   stdin?: "pipe" | "ignore";
+  /** A pseudo-terminal of this size is stdin, stdout and stderr at once (stdin is then always open). */
+  terminal?: TerminalSize;
+}
+
+export interface TerminalSize { cols: number; rows: number }
+
+/** Bytes for the sandbox's stdin; end() is end of input (Ctrl-D on a terminal). */
+export interface SandboxInput {
+  write(bytes: Uint8Array | string): void;
+  end(): void;
 }
 
 export interface SandboxMemory {
@@ -53,7 +63,10 @@ export interface SandboxProcess {
   pid: number;
   stdout: ReadableStream<Uint8Array>;
   stderr: ReadableStream<Uint8Array>;
-  stdin?: import("bun").FileSink;
+  stdin?: SandboxInput;
+  /** Only with a terminal: the output of stdout and stderr together; stderr is then empty. */
+  terminal: boolean;
+  resize(size: TerminalSize): void;
   /** Exit status of argv; 128+signal when killed by a signal. */
   exited: Promise<number>;
   /** Sends sig to every process of the sandbox. */

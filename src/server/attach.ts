@@ -1,5 +1,6 @@
 // The attach WebSocket for `slipway run`: stdin in, stdout and stderr out (one byte of channel in front
-// of each binary frame), signals as control messages, and the exit status as the last message.
+// of each binary frame), signals, end of input and terminal resizes as JSON control messages, and the
+// exit status as the last message. On a terminal ^C and ^D are plain input bytes.
 import type { ServerWebSocket, WebSocketHandler } from "bun";
 import type { Attachments } from "../dyno/attachments.ts";
 import type { Dyno } from "../dyno/dyno.ts";
@@ -8,6 +9,8 @@ export const STDOUT = 1;
 export const STDERR = 2;
 
 export interface AttachData { secret: string; dyno?: Dyno }
+
+const isTerminalSide = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 10_000;
 
 export function attachSecret(path: string): string | null {
   return /^\/dynos\/attach\/([A-Za-z0-9_-]+)$/.exec(path)?.[1] ?? null;
@@ -45,12 +48,13 @@ export function attachHandler(attachments: Attachments): WebSocketHandler<Attach
       if (!dyno) return;
       if (typeof message !== "string") {
         stdin?.write(message);
-        stdin?.flush();
         return;
       }
       try {
-        const control = JSON.parse(message) as { eof?: boolean; signal?: string };
+        const control = JSON.parse(message) as { eof?: boolean; signal?: string; resize?: { cols?: unknown; rows?: unknown } };
         if (control.eof) stdin?.end();
+        const { cols, rows } = control.resize ?? {};
+        if (isTerminalSide(cols) && isTerminalSide(rows)) dyno.sandbox?.resize({ cols, rows });
         if (control.signal === "SIGINT" || control.signal === "SIGTERM" || control.signal === "SIGHUP") dyno.sandbox?.signal(control.signal);
       } catch {
         // A malformed control message is ignored: the stream keeps going.

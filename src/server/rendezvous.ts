@@ -1,6 +1,6 @@
 // The rendezvous listener for the official CLI's `heroku run`: a TLS connection whose first line is
 // the attach secret; we answer one line (the client discards it), then the dyno's output flows out
-// and the client's keystrokes flow in. A lone \u0004 is end of input, \u0003 an interrupt.
+// and the client's keystrokes flow in. Without a TTY a lone \u0004 is end of input, \u0003 an interrupt.
 import type { TLSSocket } from "node:tls";
 import type { Attachments } from "../dyno/attachments.ts";
 import type { Dyno } from "../dyno/dyno.ts";
@@ -16,12 +16,13 @@ function bridge(socket: TLSSocket, dyno: Dyno): void {
   };
   const output = Promise.all([forward(sandbox.stdout), forward(sandbox.stderr)]);
   socket.on("data", (bytes: Buffer) => {
+    // A terminal's line discipline makes ^C and ^D what they are.
+    if (sandbox.terminal) return sandbox.stdin?.write(bytes);
     if (bytes.length === 1 && bytes[0] === 3) return sandbox.signal("SIGINT");
     const eof = bytes.indexOf(4);
     const input = eof >= 0 ? bytes.subarray(0, eof) : bytes;
     if (input.length) {
       sandbox.stdin?.write(input);
-      sandbox.stdin?.flush();
     }
     if (eof >= 0) sandbox.stdin?.end();
   });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { appNameProblem, generateAppName, APP_NAME_PATTERN } from "../../src/api/app-names.ts";
 import { parseRange, applyRange } from "../../src/api/range.ts";
 import { applyConfigPatch, configChangeDescription, configPatchProblem } from "../../src/api/config-vars-change.ts";
+import { oneOffRequest } from "../../src/api/run.ts";
 
 describe("app names", () => {
   test("Heroku's rules", () => {
@@ -70,5 +71,23 @@ describe("config var changes", () => {
     for (const bad of [{ "1BAD": "x" }, { "A-B": "x" }, { A: "x\ny" }, { A: "x\0" }, { A: 5 }, { A: "x".repeat(40000) }, [], "str", null]) {
       expect(configPatchProblem(bad)).not.toBeNull();
     }
+  });
+});
+
+describe("one-off dyno requests", () => {
+  test("a TTY only for an attached client that sent its terminal's size, and not with force_no_tty", () => {
+    // The official CLI sends COLUMNS and LINES as JSON numbers, and only when its stdout is a terminal.
+    const env = { TERM: "xterm", COLUMNS: 120, LINES: 40 };
+    expect(oneOffRequest({ command: "bash", attach: true, env }).terminal).toEqual({ cols: 120, rows: 40 });
+    expect(oneOffRequest({ command: "bash", attach: true, env }).env).toEqual({ TERM: "xterm", COLUMNS: "120", LINES: "40" });
+    expect(oneOffRequest({ command: "bash", attach: true, env, force_no_tty: true }).terminal).toBeUndefined();
+    expect(oneOffRequest({ command: "bash", attach: false, env }).terminal).toBeUndefined();
+    expect(oneOffRequest({ command: "cat", attach: true, env: { TERM: "xterm" } }).terminal).toBeUndefined();
+    expect(oneOffRequest({ command: "cat", attach: true, env: { COLUMNS: 0, LINES: 40 } }).terminal).toBeUndefined();
+  });
+  test("bad env values are refused", () => {
+    expect(() => oneOffRequest({ command: "x", env: { A: { nested: 1 } } })).toThrow(/must be a string/);
+    expect(() => oneOffRequest({ command: "x", env: { A: null } })).toThrow();
+    expect(() => oneOffRequest({ command: "x", env: ["A=1"] })).toThrow(/JSON object/);
   });
 });

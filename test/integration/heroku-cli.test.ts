@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { TestServer } from "./harness.ts";
 import { commitFiles, git, makeRepo, nodeServer, routerGet } from "./apps.ts";
+import { onTerminal } from "./terminal.ts";
 
 const CLI_DIR = resolve(import.meta.dir, "../../.cache/heroku-cli");
 const HEROKU = join(CLI_DIR, "node_modules/.bin/heroku");
@@ -108,6 +109,17 @@ describe("the official heroku CLI", () => {
     expect(detached.code, detached.err).toBe(0);
   }, 120_000);
 
+  test("run from a terminal: a TTY of the terminal's size, and Ctrl-C reaches the command", async () => {
+    const run = onTerminal('exec heroku run -a hk-app -- "$DYNO_COMMAND"', {
+      ...herokuEnv(), TERM: "xterm",
+      DYNO_COMMAND: "trap 'echo interrupted; exit 7' INT; test -t 0 && echo \"tty $(stty size)\"; while :; do sleep 0.1; done",
+    });
+    await run.shows("tty 33 101");
+    run.type("\x03");
+    await run.shows("interrupted");
+    await run.exited;
+  }, 60_000);
+
   test("logs with -n, --dyno, --source and --tail", async () => {
     await routerGet(server.routerPort, "hk-app.localhost", "/seen-by-heroku-logs");
     const recent = await heroku(["logs", "-n", "200", "-a", "hk-app"]);
@@ -123,9 +135,16 @@ describe("the official heroku CLI", () => {
       let seen = "";
       let asked = false;
       const deadline = Date.now() + 30_000;
+      // One read stays pending across polls: a read abandoned to the timer would swallow its chunk.
+      let pending: ReturnType<typeof reader.read> | null = null;
       while (!seen.includes('path="/tailed-by-heroku"') && Date.now() < deadline) {
-        const chunk = await Promise.race([reader.read(), Bun.sleep(500).then(() => null)]);
-        if (chunk?.value) seen += new TextDecoder().decode(chunk.value);
+        pending ??= reader.read();
+        const chunk = await Promise.race([pending, Bun.sleep(500).then(() => null)]);
+        if (chunk) {
+          pending = null;
+          if (chunk.done) break;
+          seen += new TextDecoder().decode(chunk.value);
+        }
         if (!asked && seen.length > 0) {
           asked = true;
           await routerGet(server.routerPort, "hk-app.localhost", "/tailed-by-heroku");

@@ -53,7 +53,7 @@ describe("mountTable", () => {
 describe("launcherArgv", () => {
   const input = {
     mode: "root" as const, unsharePath: "/usr/bin/unshare", mountPath: "/usr/bin/mount", hostnamePath: "/usr/bin/hostname",
-    name: "n", fstabPath: "/f", envPath: "/e", root: "/r", cwd: "/app", uid: 200001, gid: 200001, keepPwd: false,
+    setsidPath: "/usr/bin/setsid", name: "n", fstabPath: "/f", envPath: "/e", root: "/r", cwd: "/app", uid: 200001, gid: 200001, keepPwd: false,
     cgroupProcsFiles: ["/cg/a", "/cg/b"], argv: ["sh", "-c", "echo '$x'"],
   };
   test("passes argv through untouched, after the cgroup files", () => {
@@ -66,6 +66,7 @@ describe("launcherArgv", () => {
     expect(argv).not.toContain("--user");
     expect(argv).toContain("--setuid=200001");
     expect(argv).not.toContain("/usr/bin/hostname");
+    expect(argv).toContain("/usr/bin/setsid");
   });
   test("rootless: a user namespace mapped to root for the mounts, then the daemon's own ids, named by hostname", () => {
     const argv = launcherArgv({ ...input, mode: "user-namespace", uid: 1000, gid: 1001, cgroupProcsFiles: [] });
@@ -74,6 +75,7 @@ describe("launcherArgv", () => {
     expect(argv).toContain("--map-group=1001");
     expect(argv.some((arg) => arg.startsWith("--setuid"))).toBe(false);
     expect(argv).toContain("/usr/bin/hostname");
+    expect(argv).not.toContain("/usr/bin/setsid");
     expect(() => launcherArgv({ ...input, mode: "user-namespace", hostnamePath: null })).toThrow(/hostname/);
   });
 });

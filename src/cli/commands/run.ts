@@ -9,9 +9,15 @@ const STDOUT = 1;
 
 interface RunDyno extends DynoJson { attach_url: string | null; slipway_attach_url?: string }
 
+/** Like `ssh -t`: a TTY in the dyno when this side is a terminal both ways. */
+const onTerminal = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
 function startBody(command: string[], opts: { env?: string; size?: string }, attach: boolean) {
-  const env = opts.env ? parseAssignments(opts.env.split(";").filter(Boolean)) : undefined;
-  return { command: command.join(" "), attach, env, size: opts.size, force_no_tty: !process.stdin.isTTY };
+  const env: Record<string, string> = opts.env ? parseAssignments(opts.env.split(";").filter(Boolean)) : {};
+  const tty = attach && onTerminal();
+  // Heroku's way of telling the terminal's size and kind.
+  if (tty) Object.assign(env, { TERM: process.env.TERM || "xterm-256color", COLUMNS: String(process.stdout.columns), LINES: String(process.stdout.rows) });
+  return { command: command.join(" "), attach, env, size: opts.size, force_no_tty: !tty };
 }
 
 /** Bridges this terminal to the dyno's attach WebSocket; resolves with the command's exit status. */
@@ -20,14 +26,18 @@ export function attach(url: string): Promise<number> {
     const ws = new WebSocket(url);
     ws.binaryType = "arraybuffer";
     let status: number | null = null;
+    const tty = onTerminal();
     const sendSignal = () => ws.send(JSON.stringify({ signal: "SIGINT" }));
+    const sendSize = () => ws.send(JSON.stringify({ resize: { cols: process.stdout.columns, rows: process.stdout.rows } }));
     ws.onopen = () => {
       process.on("SIGINT", sendSignal);
+      if (tty) process.stdout.on("resize", sendSize);
       const stdin = process.stdin;
       if (stdin.isTTY) stdin.setRawMode(true);
       stdin.on("data", (chunk: Buffer) => {
-        if (stdin.isTTY && chunk.length === 1 && chunk[0] === 3) return sendSignal();
-        if (stdin.isTTY && chunk.length === 1 && chunk[0] === 4) return ws.send(JSON.stringify({ eof: true }));
+        // The dyno's terminal turns ^C and ^D into SIGINT and end of input; without one, we do.
+        if (!tty && stdin.isTTY && chunk.length === 1 && chunk[0] === 3) return sendSignal();
+        if (!tty && stdin.isTTY && chunk.length === 1 && chunk[0] === 4) return ws.send(JSON.stringify({ eof: true }));
         ws.send(chunk);
       });
       stdin.on("end", () => ws.send(JSON.stringify({ eof: true })));
@@ -45,6 +55,7 @@ export function attach(url: string): Promise<number> {
     ws.onerror = () => reject(new CliError(`Could not attach to the dyno at ${url}.`));
     ws.onclose = () => {
       process.off("SIGINT", sendSignal);
+      process.stdout.off("resize", sendSize);
       if (process.stdin.isTTY) process.stdin.setRawMode(false);
       process.stdin.pause();
       resolve(status ?? 1);
