@@ -433,8 +433,11 @@ describe("the daemon restarted after kill -9", () => {
     expect(dynos.map((d) => d.name)).toEqual(["web.1", "web.2", "worker.1"]);
     // ...until the next one starts: they are swept, not orphaned, and fresh ones run instead.
     expect(before.filter(alive)).toEqual([]);
-    const fresh = sandboxPids("dt-recon");
-    expect(fresh.length).toBe(running.length);
+    // A dyno that is up may still be in its .profile.d loop for a moment: wait for the same processes as before.
+    const fresh = await until("dt-recon's fresh dynos to settle", async () => {
+      const pids = sandboxPids("dt-recon");
+      return pids.length === running.length ? pids : null;
+    }, 5_000);
     expect(fresh.filter((pid) => before.includes(pid))).toEqual([]);
     const reconId = (await server.api("GET", "/apps/dt-recon")).json.id;
     expect(readdirSync(join(server.home, "dynos", reconId)).length).toBe(3);
