@@ -19,7 +19,10 @@ export class BodyFraming {
     this.done = kind === "length" && length === 0;
   }
 
-  static length(n: number): BodyFraming { return new BodyFraming("length", n); }
+  /** A finished framing never changes, so every message without a body shares this one. */
+  private static readonly EMPTY = new BodyFraming("length", 0);
+
+  static length(n: number): BodyFraming { return n === 0 ? BodyFraming.EMPTY : new BodyFraming("length", n); }
   static chunked(): BodyFraming { return new BodyFraming("chunked", 0); }
   /** A response without length or chunking ends when the upstream closes (RFC 9112 §6.3). */
   static untilClose(): BodyFraming { return new BodyFraming("until-close", 0); }

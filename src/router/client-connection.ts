@@ -142,7 +142,7 @@ export class ClientConnection {
     this.headScan = 0;
     if (end === HEAD_MALFORMED) return this.refuse(400, "Bad Request\n");
     if (end > MAX_REQUEST_HEAD_BYTES) return this.refuse(431, "Request Header Fields Too Large\n");
-    const req = parseRequestHead(data.toString("latin1", 0, end));
+    const req = parseRequestHead(data, end);
     if ("error" in req) return this.refuse(req.error, `${req.reason}\n`);
     this.requestsSeen++;
     this.route(req, end < data.length ? data.subarray(end) : null);
@@ -174,7 +174,7 @@ export class ClientConnection {
       this.logAnswered(route, req, host, forwarding, refusal.code, 503);
       return this.answer(req, 503, refusal.page, rest);
     }
-    const exchange = new Exchange(this, req, route, { host, forwarding });
+    const exchange = new Exchange(this, req, route, host, forwarding);
     this.exchange = exchange;
     exchange.start();
     if (rest !== null && this.exchange === exchange) exchange.onClientData(rest);

@@ -13,6 +13,7 @@ import type { ClientConnection } from "./client-connection.ts";
 import { type Forwarding, pickBackend, upstreamHead } from "./forwarding.ts";
 import { findHeadEnd, HEAD_INCOMPLETE, HEAD_MALFORMED, MAX_RESPONSE_HEAD_BYTES, parseResponseHead, type RequestHead } from "./http-head.ts";
 import { applicationErrorPage, routerResponse } from "./responses.ts";
+import type { Outgoing } from "./socket-writer.ts";
 import type { AppRoute, Backend } from "./types.ts";
 import type { UpstreamConnection, UpstreamOwner } from "./upstream-pool.ts";
 
@@ -20,14 +21,12 @@ const enum Phase { Connecting, AwaitingResponse, Streaming, Tunnel, Done }
 
 const MAX_ATTEMPTS = 2;
 
-export interface RequestMeta { host: string; forwarding: Forwarding }
-
 export class Exchange implements UpstreamOwner {
   private phase = Phase.Connecting;
   private upstream: UpstreamConnection | null = null;
   private backend: Backend | null = null;
   private attempts = 0;
-  private readonly head: Buffer;
+  private readonly head: Outgoing;
   private readonly reqFraming: BodyFraming;
   private resFraming: BodyFraming | null = null;
   private resHead: Buffer | null = null;
@@ -45,9 +44,10 @@ export class Exchange implements UpstreamOwner {
     private readonly client: ClientConnection,
     private readonly req: RequestHead,
     private readonly route: AppRoute,
-    private readonly meta: RequestMeta,
+    private readonly host: string,
+    private readonly forwarding: Forwarding,
   ) {
-    this.head = Buffer.from(upstreamHead(req, meta.forwarding), "latin1");
+    this.head = upstreamHead(req, forwarding);
     this.reqFraming = requestFraming(req.contentLength, req.chunked);
   }
 
@@ -56,10 +56,14 @@ export class Exchange implements UpstreamOwner {
   }
 
   start(): void {
-    this.dispatch(null, [this.head]);
+    this.dispatch(null, null);
   }
 
-  private dispatch(avoid: Backend | null, bytes: Uint8Array[]): void {
+  /**
+   * Sends the request to a dyno other than `avoid` when there is one: the head, or on a retry `unsent`,
+   * what the failed attempt had not sent (null: the head again).
+   */
+  private dispatch(avoid: Backend | null, unsent: Outgoing[] | null): void {
     const backend = pickBackend(this.route.backends, avoid);
     if (backend === null) return this.fail("H14");
     this.backend = backend;
@@ -68,27 +72,32 @@ export class Exchange implements UpstreamOwner {
     this.dispatchedAt = performance.now();
     const conn = this.client.ctx.pool.acquire(backend, this);
     this.upstream = conn;
-    for (const b of bytes) conn.writer.write(b);
-    if (conn.reused) this.upstreamOpened();
+    if (unsent === null) conn.writer.write(this.head);
+    else for (const bytes of unsent) conn.writer.write(bytes);
+    if (conn.reused) this.connected(this.dispatchedAt); // a pooled connection is open already
     else this.client.setDeadline(this.dispatchedAt + this.client.ctx.timeouts.connectMs);
   }
 
-  private retry(bytes: Uint8Array[]): void {
+  private retry(unsent: Outgoing[] | null): void {
     const failed = this.upstream;
     this.upstream = null;
     if (failed !== null) this.client.ctx.pool.discard(failed);
-    this.dispatch(this.backend, bytes);
+    this.dispatch(this.backend, unsent);
   }
 
   upstreamOpened(): void {
-    this.connectedAt = performance.now();
+    this.connected(performance.now());
+  }
+
+  private connected(at: number): void {
+    this.connectedAt = at;
     this.phase = Phase.AwaitingResponse;
     this.client.setDeadline(this.connectedAt + this.client.ctx.timeouts.firstByteMs);
     this.client.updateReading();
   }
 
   upstreamConnectFailed(error: Error): void {
-    const unsent = this.upstream?.writer.takePending() ?? [this.head];
+    const unsent = this.upstream?.writer.takePending() ?? null;
     if (this.attempts < MAX_ATTEMPTS) return this.retry(unsent);
     this.fail((error as { code?: string }).code === "ECONNREFUSED" ? "H10" : "H13");
   }
@@ -141,7 +150,7 @@ export class Exchange implements UpstreamOwner {
       }
       this.resHead = null;
       this.resScan = 0;
-      const res = end === HEAD_MALFORMED ? null : parseResponseHead(data.toString("latin1", 0, end));
+      const res = end === HEAD_MALFORMED ? null : parseResponseHead(data, end);
       if (res === null) return this.fail("H17");
       if (res.status === 101) return this.req.upgrade ? this.startTunnel(data) : this.fail("H17");
       if (res.status < 200) {
@@ -201,7 +210,7 @@ export class Exchange implements UpstreamOwner {
         return this.upstreamConnectFailed(new Error("closed while connecting"));
       case Phase.AwaitingResponse: {
         const bodiless = this.req.contentLength <= 0 && !this.req.chunked;
-        if (this.upstream?.reused && !this.gotFirstByte && bodiless && this.attempts < MAX_ATTEMPTS) return this.retry([this.head]);
+        if (this.upstream?.reused && !this.gotFirstByte && bodiless && this.attempts < MAX_ATTEMPTS) return this.retry(null);
         return this.fail(this.gotFirstByte || !this.reqFraming.done ? "H18" : "H13");
       }
       case Phase.Streaming:
@@ -220,7 +229,7 @@ export class Exchange implements UpstreamOwner {
   onDeadline(): void {
     switch (this.phase) {
       case Phase.Connecting:
-        if (this.attempts < MAX_ATTEMPTS) return this.retry(this.upstream?.writer.takePending() ?? [this.head]);
+        if (this.attempts < MAX_ATTEMPTS) return this.retry(this.upstream?.writer.takePending() ?? null);
         return this.fail("H19");
       case Phase.AwaitingResponse:
         return this.fail(this.gotFirstByte ? "H15" : "H12");
@@ -270,7 +279,7 @@ export class Exchange implements UpstreamOwner {
   private log(code: RouterErrorCode | null, status: number): void {
     const now = performance.now();
     const reached = this.connectedAt > 0;
-    const { forwarding, host } = this.meta;
+    const { forwarding, host } = this;
     const line = accessLine({
       code, method: this.req.method, path: this.req.target, host, requestId: forwarding.requestId,
       fwd: forwarding.forwardedFor, dyno: this.backend?.dyno ?? null,

@@ -1,5 +1,6 @@
 // What the router adds to a request on its way to a dyno, and which dyno gets it: pure decisions.
 import type { RequestHead } from "./http-head.ts";
+import type { Outgoing } from "./socket-writer.ts";
 import type { Backend } from "./types.ts";
 
 // Heroku keeps a client's X-Request-Id when it is 20–200 characters of this alphabet.
@@ -22,12 +23,14 @@ export interface Forwarding {
   startedAtMs: number;
 }
 
-/** The head sent upstream: the client's head minus hop-by-hop and spoofable headers, plus Heroku's. */
-export function upstreamHead(req: RequestHead, fwd: Forwarding): string {
-  const lines = req.forwardLines.length === 0 ? "" : `${req.forwardLines.join("\r\n")}\r\n`;
-  return `${req.method} ${req.target} HTTP/${req.version}\r\n${lines}X-Forwarded-For: ${fwd.forwardedFor}\r\nX-Forwarded-Proto: ${fwd.proto}\r\n` +
-    `X-Forwarded-Port: ${fwd.port}\r\nX-Request-Start: ${fwd.startedAtMs}\r\nX-Request-Id: ${fwd.requestId}\r\n` +
-    `Via: 1.1 slipway\r\n\r\n`;
+/**
+ * The head sent upstream: the client's head minus hop-by-hop and spoofable headers, plus Heroku's.
+ * ASCII text unless a client's header value holds other bytes, which must then pass unchanged.
+ */
+export function upstreamHead(req: RequestHead, fwd: Forwarding): Outgoing {
+  const head = `${req.forwardHead}X-Forwarded-For: ${fwd.forwardedFor}\r\nX-Forwarded-Proto: ${fwd.proto}\r\n` +
+    `X-Forwarded-Port: ${fwd.port}\r\nX-Request-Start: ${fwd.startedAtMs}\r\nX-Request-Id: ${fwd.requestId}\r\nVia: 1.1 slipway\r\n\r\n`;
+  return req.asciiOnly ? head : Buffer.from(head, "latin1");
 }
 
 /** Heroku's choice: a uniformly random up dyno, no affinity. `avoid` is a dyno that just failed. */

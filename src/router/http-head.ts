@@ -1,6 +1,7 @@
 // Strict HTTP/1.x message-head parsing for the router's hot path. Strict because a proxy that reads a
 // head differently from the app behind it is how request smuggling happens: anything ambiguous
 // (bare LF, obs-fold, CL with TE, duplicate lengths) is refused before it reaches a dyno.
+// Heads are read as bytes, in one pass; only the few values the router uses become strings.
 
 export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
 export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -9,21 +10,29 @@ export const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 export const HEAD_INCOMPLETE = -1;
 export const HEAD_MALFORMED = -2;
 
-const LF = 10;
-const CR = 13;
+const HTAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SP = 0x20;
+const COMMA = 0x2c;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const ONE = 0x31;
+const COLON = 0x3a;
+
+const BLANK_LINE = Buffer.from("\r\n\r\n");
 
 /**
  * Finds the end of a message head (the offset just past the blank line) in `buf`.
  * `from` is where the previous call stopped (the old buffer length), so slow senders cost O(n).
- * Every LF must follow a CR: a bare LF is refused here, before the head is even complete.
+ * A complete head is found in one search, and its parser refuses any bare LF in it; an incomplete
+ * one is checked line by line, so a bare LF is refused before the head is even complete.
  */
-export function findHeadEnd(buf: Uint8Array, from: number): number {
-  let i = buf.indexOf(LF, from);
-  while (i !== -1) {
-    if (i === 0 || buf[i - 1] !== CR) return HEAD_MALFORMED;
-    if (i === 1) return HEAD_MALFORMED; // empty start line
-    if (i >= 3 && buf[i - 2] === LF) return i + 1;
-    i = buf.indexOf(LF, i + 1);
+export function findHeadEnd(buf: Buffer, from: number): number {
+  const blank = buf.indexOf(BLANK_LINE, Math.max(from - 3, 0));
+  if (blank !== -1) return blank + 4;
+  for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) {
+    if (i <= 1 || buf[i - 1] !== CR) return HEAD_MALFORMED; // a bare LF, or an empty start line
   }
   return HEAD_INCOMPLETE;
 }
@@ -34,8 +43,10 @@ export interface RequestHead {
   method: string;
   target: string;
   version: "1.0" | "1.1";
-  /** Header lines to pass on unchanged ("Name: value"), hop-by-hop and router-owned ones removed. */
-  forwardLines: string[];
+  /** The request line and the header lines to pass on unchanged, each ending in CRLF; hop-by-hop and router-owned ones removed. */
+  forwardHead: string;
+  /** No header value holds a byte above 0x7f (obs-text), so `forwardHead` is ASCII. */
+  asciiOnly: boolean;
   host: string | null;
   /** -1 when absent. */
   contentLength: number;
@@ -55,213 +66,267 @@ export interface ResponseHead {
   closes: boolean;
 }
 
-// Headers the router sets itself (a client must not spoof them) or that belong to one hop only.
-const ROUTER_OWNED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-port", "x-request-start", "x-request-id"]);
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "upgrade"]);
-
-// Character classes looked up per character: the parsers run on every request, where a table beats regexes.
+// Character classes looked up per byte: the parsers run on every request, where a table beats regexes.
 const TCHAR = 1; // may appear in a token (method, header name)
 const VISIBLE = 2; // visible ASCII, as in a request target
 const CONTROL = 4; // forbidden anywhere in a head: control bytes other than HTAB (CR and LF only as line ends)
+const OBS_TEXT = 8; // above 0x7f: allowed in header values, but not ASCII
 const CHAR_CLASS = (() => {
   const table = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
     if (c >= 0x21 && c <= 0x7e) table[c] = VISIBLE;
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) table[c] = CONTROL;
+    if ((c < 0x20 && c !== HTAB) || c === 0x7f) table[c] = CONTROL;
+    if (c > 0x7f) table[c] = OBS_TEXT;
   }
   for (const ch of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") table[ch.charCodeAt(0)]! |= TCHAR;
   return table;
 })();
-const classOf = (s: string, at: number): number => CHAR_CLASS[s.charCodeAt(at)] ?? 0;
 
-/** True when s[from, to) is non-empty and every character of it is in `cls`. */
-function allOf(s: string, from: number, to: number, cls: number): boolean {
-  if (from >= to) return false;
-  for (let i = from; i < to; i++) if ((classOf(s, i) & cls) === 0) return false;
+/** What the request parser does with a header: the kinds from `Connection` on are not passed on. */
+const enum Header { Forward, Host, ContentLength, TransferEncoding, Connection, Upgrade, ForwardedFor, RequestId, Drop }
+
+// By lowercase name. Hop-by-hop headers belong to one connection only, and the router sets the
+// X-Forwarded-* family itself, so a client cannot spoof them: none of these is passed on.
+const REQUEST_HEADERS: readonly (readonly [string, Header])[] = [
+  ["host", Header.Host], ["content-length", Header.ContentLength], ["transfer-encoding", Header.TransferEncoding],
+  ["connection", Header.Connection], ["upgrade", Header.Upgrade], ["keep-alive", Header.Drop], ["proxy-connection", Header.Drop],
+  ["te", Header.Drop], ["x-forwarded-for", Header.ForwardedFor], ["x-request-id", Header.RequestId],
+  ["x-forwarded-proto", Header.Drop], ["x-forwarded-port", Header.Drop], ["x-request-start", Header.Drop],
+];
+/** The same, by name length: a header name is compared with at most three of them. */
+const REQUEST_HEADERS_BY_LENGTH = (() => {
+  const byLength: (readonly [string, Header])[][] = [];
+  for (const entry of REQUEST_HEADERS) (byLength[entry[0].length] ??= []).push(entry);
+  return byLength;
+})();
+
+function requestHeader(buf: Uint8Array, start: number, length: number): Header {
+  const candidates = REQUEST_HEADERS_BY_LENGTH[length];
+  if (candidates === undefined) return Header.Forward;
+  for (let i = 0; i < candidates.length; i++) {
+    const [name, kind] = candidates[i]!;
+    if (sameLowercase(buf, start, name)) return kind;
+  }
+  return Header.Forward;
+}
+
+const isSpace = (c: number): boolean => c === SP || c === HTAB;
+
+/** buf at `from` equals `lower` (a lowercase name of letters, digits and dashes), ignoring case. */
+function sameLowercase(buf: Uint8Array, from: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((buf[from + i]! | 0x20) !== lower.charCodeAt(i)) return false;
   return true;
 }
 
-/** True when s[from, to) holds a forbidden control character (within a line, any CR is a bare CR). */
-function hasControl(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if ((classOf(s, i) & CONTROL) !== 0) return true;
-  return false;
-}
+// Connection header options the router acts on, as bits.
+const CLOSE = 1;
+const KEEP_ALIVE = 2;
+const UPGRADE = 4;
 
-/** First letters of the header names the parsers act on; other names skip the lowercase + lookup. */
-function mayMatter(name: string): boolean {
-  switch (name.charCodeAt(0) | 0x20) {
-    case 0x63: case 0x68: case 0x6b: case 0x70: case 0x74: case 0x75: case 0x78: return true; // c h k p t u x
-    default: return false;
+/** The options a Connection value lists (comma-separated, any case), as CLOSE | KEEP_ALIVE | UPGRADE bits. */
+function connectionOptions(buf: Uint8Array, from: number, to: number): number {
+  let options = 0;
+  while (from <= to) {
+    let end = from;
+    while (end < to && buf[end] !== COMMA) end++;
+    let a = from;
+    let b = end;
+    while (a < b && isSpace(buf[a]!)) a++;
+    while (b > a && isSpace(buf[b - 1]!)) b--;
+    if (b - a === 5 && sameLowercase(buf, a, "close")) options |= CLOSE;
+    else if (b - a === 10 && sameLowercase(buf, a, "keep-alive")) options |= KEEP_ALIVE;
+    else if (b - a === 7 && sameLowercase(buf, a, "upgrade")) options |= UPGRADE;
+    from = end + 1;
   }
-}
-
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x09;
-
-/** s[from, to) without surrounding spaces and tabs. */
-function trimmed(s: string, from: number, to: number): string {
-  while (from < to && isSpace(s.charCodeAt(from))) from++;
-  while (to > from && isSpace(s.charCodeAt(to - 1))) to--;
-  return s.slice(from, to);
-}
-
-/** Whether a comma-separated header value lists `token` (lowercase), case-insensitively, without splitting. */
-function hasToken(list: string, token: string): boolean {
-  let start = 0;
-  while (start <= list.length) {
-    let end = list.indexOf(",", start);
-    if (end === -1) end = list.length;
-    let from = start;
-    let to = end;
-    while (from < to && isSpace(list.charCodeAt(from))) from++;
-    while (to > from && isSpace(list.charCodeAt(to - 1))) to--;
-    if (to - from === token.length && sameLowercase(list, from, token)) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-/** s at `from` equals `lower` (a lowercase name of letters, digits and dashes), ignoring case. */
-function sameLowercase(s: string, from: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) if ((s.charCodeAt(from + i) | 0x20) !== lower.charCodeAt(i)) return false;
-  return true;
+  return options;
 }
 
 /** Parses a Content-Length value; -2 when it is not a plain decimal (commas, signs, spaces, too large). */
-function parseLength(value: string): number {
-  if (value.length === 0 || value.length > 15) return -2;
+function parseLength(buf: Uint8Array, from: number, to: number): number {
+  if (from === to || to - from > 15) return -2;
   let n = 0;
-  for (let i = 0; i < value.length; i++) {
-    const d = value.charCodeAt(i) - 48;
+  for (let i = from; i < to; i++) {
+    const d = buf[i]! - 48;
     if (d < 0 || d > 9) return -2;
     n = n * 10 + d;
   }
   return n;
 }
 
+/** The decimal digit at `at`, or NaN (which fails every later comparison). */
+function digit(buf: Uint8Array, at: number): number {
+  const d = buf[at]! - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+}
+
 const bad = (reason: string): HeadError => ({ error: 400, reason });
 
-/** Parses a complete request head (latin1 text ending in CRLFCRLF, as delimited by `findHeadEnd`). */
-export function parseRequestHead(head: string): RequestHead | HeadError {
-  const lineEnd = head.indexOf("\r\n");
-  const sp1 = head.indexOf(" ");
-  const sp2 = sp1 === -1 ? -1 : head.indexOf(" ", sp1 + 1);
-  if (sp1 <= 0 || sp2 === -1 || sp2 > lineEnd || head.lastIndexOf(" ", lineEnd) !== sp2) return bad("malformed request line");
-  if (!allOf(head, 0, sp1, TCHAR) || !allOf(head, sp1 + 1, sp2, VISIBLE)) return bad("malformed request line");
-  const method = head.slice(0, sp1);
-  const target = head.slice(sp1 + 1, sp2);
-  const versionText = head.slice(sp2 + 1, lineEnd);
-  if (versionText !== "HTTP/1.1" && versionText !== "HTTP/1.0") {
-    return /^HTTP\/\d\.\d$/.test(versionText) ? { error: 505, reason: "unsupported HTTP version" } : bad("malformed request line");
-  }
-  const version = versionText === "HTTP/1.1" ? "1.1" : "1.0";
+/** "HTTP/" at `at`. */
+function httpSlash(buf: Uint8Array, at: number): boolean {
+  return buf[at] === 0x48 && buf[at + 1] === 0x54 && buf[at + 2] === 0x54 && buf[at + 3] === 0x50 && buf[at + 4] === 0x2f;
+}
+
+/** Parses a complete request head: buf[0, end), ending in CRLFCRLF, as delimited by `findHeadEnd`. */
+export function parseRequestHead(buf: Buffer, end: number): RequestHead | HeadError {
+  // "METHOD SP target SP HTTP/1.x CRLF": single spaces, a token, visible ASCII.
+  let pos = 0;
+  while (CHAR_CLASS[buf[pos]!]! & TCHAR) pos++;
+  const sp1 = pos;
+  if (sp1 === 0 || buf[pos] !== SP) return bad("malformed request line");
+  pos++;
+  while (CHAR_CLASS[buf[pos]!]! & VISIBLE) pos++;
+  const sp2 = pos;
+  if (sp2 === sp1 + 1 || buf[pos] !== SP) return bad("malformed request line");
+  const versionAt = pos + 1;
+  while (buf[pos] !== CR) pos++; // the head ends in CRLFCRLF, so there is a CR
+  // "HTTP/d.d" and nothing else; of those, only 1.0 and 1.1 are served.
+  const httpVersion = pos - versionAt === 8 && httpSlash(buf, versionAt) && digit(buf, versionAt + 5) >= 0 &&
+    buf[versionAt + 6] === DOT && digit(buf, versionAt + 7) >= 0;
+  if (!httpVersion || buf[pos + 1] !== LF) return bad("malformed request line");
+  const minor = buf[versionAt + 7];
+  if (buf[versionAt + 5] !== ONE || (minor !== ZERO && minor !== ONE)) return { error: 505, reason: "unsupported HTTP version" };
+  const version = minor === ONE ? "1.1" : "1.0";
+  // One string for the whole head: the values the router keeps are slices of it.
+  const text = buf.toString("latin1", 0, end);
   const req: RequestHead = {
-    method, target, version, forwardLines: [], host: null, contentLength: -1, chunked: false,
-    wantsClose: version === "1.0", upgrade: false, forwardedFor: null, requestId: null,
+    method: text.slice(0, sp1), target: text.slice(sp1 + 1, sp2), version, forwardHead: "", asciiOnly: true, host: null,
+    contentLength: -1, chunked: false, wantsClose: version === "1.0", upgrade: false, forwardedFor: null, requestId: null,
   };
   let hosts = 0;
-  let transferEncoding: string | null = null;
-  let connection = "";
+  let transferEncodings = 0;
+  let connection = 0;
   let upgrade = "";
   let invalid: string | null = null;
-  const last = head.length - 4; // the final CRLFCRLF
-  for (let start = lineEnd + 2; start <= last;) {
-    const eol = head.indexOf("\r\n", start);
-    const colon = head.indexOf(":", start);
-    // No colon, whitespace before it, or a name that is not a token: also catches obs-fold and "Name :".
-    if (colon === -1 || colon > eol || !allOf(head, start, colon, TCHAR) || hasControl(head, colon + 1, eol)) {
-      return bad("malformed header line");
+  let forwarded = ""; // the head before `keptFrom`, minus the lines not passed on
+  let keptFrom = 0;
+  const last = end - 2; // the blank line
+  pos += 2;
+  while (pos < last) {
+    const start = pos;
+    // A name that is not a token, whitespace before the colon, or a line starting with whitespace (obs-fold).
+    while (CHAR_CLASS[buf[pos]!]! & TCHAR) pos++;
+    if (pos === start || buf[pos] !== COLON) return bad("malformed header line");
+    const colon = pos;
+    let seen = 0;
+    for (pos++; buf[pos] !== CR; pos++) seen |= CHAR_CLASS[buf[pos]!]!;
+    if (seen & CONTROL || buf[pos + 1] !== LF) return bad("malformed header line"); // a bare CR ends the loop early
+    if (seen & OBS_TEXT) req.asciiOnly = false;
+    const eol = pos;
+    pos += 2;
+    const kind = requestHeader(buf, start, colon - start);
+    if (kind === Header.Forward) continue;
+    let from = colon + 1;
+    let to = eol;
+    while (from < to && isSpace(buf[from]!)) from++;
+    while (to > from && isSpace(buf[to - 1]!)) to--;
+    switch (kind) {
+      case Header.Host:
+        hosts++;
+        req.host = text.slice(from, to);
+        break;
+      case Header.ContentLength: {
+        const n = parseLength(buf, from, to);
+        if (n === -2 || (req.contentLength !== -1 && req.contentLength !== n)) invalid = "invalid Content-Length";
+        req.contentLength = n;
+        break;
+      }
+      case Header.TransferEncoding:
+        if (++transferEncodings > 1) invalid = "repeated Transfer-Encoding";
+        req.chunked = to - from === 7 && sameLowercase(buf, from, "chunked");
+        break;
+      case Header.Connection:
+        connection |= connectionOptions(buf, from, to);
+        break;
+      case Header.Upgrade:
+        upgrade = text.slice(from, to);
+        break;
+      case Header.ForwardedFor: {
+        const value = text.slice(from, to);
+        req.forwardedFor = req.forwardedFor === null ? value : `${req.forwardedFor}, ${value}`;
+        break;
+      }
+      case Header.RequestId:
+        req.requestId = text.slice(from, to);
     }
-    const line = head.slice(start, eol);
-    const nameLength = colon - start;
-    start = eol + 2;
-    if (!mayMatter(line)) {
-      req.forwardLines.push(line);
-      continue;
+    if (kind >= Header.Connection) {
+      forwarded += text.slice(keptFrom, start);
+      keptFrom = pos;
     }
-    const lower = line.slice(0, nameLength).toLowerCase();
-    const value = trimmed(line, nameLength + 1, line.length);
-    if (lower === "host") { hosts++; req.host = value; }
-    else if (lower === "content-length") {
-      const n = parseLength(value);
-      if (n === -2 || (req.contentLength !== -1 && req.contentLength !== n)) invalid = "invalid Content-Length";
-      req.contentLength = n;
-    } else if (lower === "transfer-encoding") {
-      if (transferEncoding !== null) invalid = "repeated Transfer-Encoding";
-      transferEncoding = value;
-    } else if (lower === "connection") connection += `,${value}`;
-    else if (lower === "upgrade") upgrade = value;
-    else if (lower === "x-forwarded-for") req.forwardedFor = req.forwardedFor === null ? value : `${req.forwardedFor}, ${value}`;
-    else if (lower === "x-request-id") req.requestId = value;
-    if (!ROUTER_OWNED.has(lower) && !HOP_BY_HOP.has(lower)) req.forwardLines.push(line);
   }
+  req.forwardHead = keptFrom === 0 ? text.slice(0, last) : forwarded + text.slice(keptFrom, last);
   if (invalid !== null) return bad(invalid);
   if (hosts > 1 || (hosts === 0 && version === "1.1")) return bad("missing or repeated Host");
-  if (transferEncoding !== null) {
+  if (transferEncodings > 0) {
     if (req.contentLength !== -1) return bad("both Content-Length and Transfer-Encoding");
     if (version === "1.0") return bad("Transfer-Encoding in HTTP/1.0");
-    if (transferEncoding.toLowerCase() !== "chunked") return { error: 501, reason: "unsupported Transfer-Encoding" };
-    req.chunked = true;
+    if (!req.chunked) return { error: 501, reason: "unsupported Transfer-Encoding" };
   }
-  if (connection !== "") {
-    if (hasToken(connection, "close")) req.wantsClose = true;
-    else if (version === "1.0" && hasToken(connection, "keep-alive")) req.wantsClose = false;
-  }
+  if (connection & CLOSE) req.wantsClose = true;
+  else if (version === "1.0" && connection & KEEP_ALIVE) req.wantsClose = false;
   // A WebSocket handshake needs both hop-by-hop headers to reach the app.
-  if (upgrade !== "" && hasToken(connection, "upgrade")) {
+  if (upgrade !== "" && connection & UPGRADE) {
     req.upgrade = true;
-    req.forwardLines.push("Connection: upgrade", `Upgrade: ${upgrade}`);
+    req.forwardHead += `Connection: upgrade\r\nUpgrade: ${upgrade}\r\n`;
   }
   return req;
 }
 
 /**
- * Parses an upstream response head; null when it is not valid HTTP (→ H17). Only the status and the
- * framing headers are read: the head itself is passed to the client unchanged.
+ * Parses an upstream response head, buf[0, end) as delimited by `findHeadEnd`; null when it is not
+ * valid HTTP (→ H17). Only the status and the framing headers are read: the head itself is passed
+ * to the client unchanged.
  */
-export function parseResponseHead(head: string): ResponseHead | null {
-  const lineEnd = head.indexOf("\r\n");
+export function parseResponseHead(buf: Uint8Array, end: number): ResponseHead | null {
   // "HTTP/1.x NNN[ reason]"
-  if (!head.startsWith("HTTP/1.") || head.charCodeAt(8) !== 32 || (lineEnd !== 12 && head.charCodeAt(12) !== 32)) return null;
-  const minor = head.charCodeAt(7);
-  const status = digit(head, 9) * 100 + digit(head, 10) * 10 + digit(head, 11);
-  if ((minor !== 0x30 && minor !== 0x31) || !(status >= 100)) return null;
-  const res: ResponseHead = { status, contentLength: -1, chunked: false, closes: minor === 0x30 };
-  let connection = "";
-  const end = head.length - 4;
-  for (let start = lineEnd + 2; start <= end;) {
-    const eol = head.indexOf("\r\n", start);
-    const colon = head.indexOf(":", start);
-    if (colon <= start || colon > eol) return null;
-    // Only Content-Length, Transfer-Encoding and Connection matter: others are skipped without a copy.
+  if (!httpSlash(buf, 0) || buf[5] !== ONE || buf[6] !== DOT || buf[8] !== SP) return null;
+  if (buf[12] !== SP && !(buf[12] === CR && buf[13] === LF)) return null;
+  const minor = buf[7];
+  const status = digit(buf, 9) * 100 + digit(buf, 10) * 10 + digit(buf, 11);
+  if ((minor !== ZERO && minor !== ONE) || !(status >= 100)) return null;
+  const res: ResponseHead = { status, contentLength: -1, chunked: false, closes: minor === ZERO };
+  let connection = 0;
+  let pos = 12;
+  while (buf[pos] !== LF) pos++;
+  if (buf[pos - 1] !== CR) return null;
+  const last = end - 2;
+  for (pos++; pos < last; pos++) {
+    // A line is [start, LF - 1): every LF must follow a CR.
+    const start = pos;
+    while (buf[pos] !== COLON && buf[pos] !== LF) pos++;
+    if (pos === start || buf[pos] !== COLON) return null;
+    const colon = pos;
+    while (buf[pos] !== LF) pos++;
+    if (buf[pos - 1] !== CR) return null;
+    // Only Content-Length, Transfer-Encoding and Connection matter: others are skipped.
     const nameLength = colon - start;
-    if (nameLength === 14 && sameLowercase(head, start, "content-length")) {
-      const n = parseLength(trimmed(head, colon + 1, eol));
+    if (nameLength !== 14 && nameLength !== 17 && nameLength !== 10) continue;
+    let from = colon + 1;
+    let to = pos - 1;
+    while (from < to && isSpace(buf[from]!)) from++;
+    while (to > from && isSpace(buf[to - 1]!)) to--;
+    if (nameLength === 14 && sameLowercase(buf, start, "content-length")) {
+      const n = parseLength(buf, from, to);
       if (n === -2 || (res.contentLength !== -1 && res.contentLength !== n)) return null;
       res.contentLength = n;
-    } else if (nameLength === 17 && sameLowercase(head, start, "transfer-encoding")) {
-      if (trimmed(head, colon + 1, eol).toLowerCase() !== "chunked") return null;
+    } else if (nameLength === 17 && sameLowercase(buf, start, "transfer-encoding")) {
+      if (to - from !== 7 || !sameLowercase(buf, from, "chunked")) return null;
       res.chunked = true;
-    } else if (nameLength === 10 && sameLowercase(head, start, "connection")) connection += `,${trimmed(head, colon + 1, eol)}`;
-    start = eol + 2;
+    } else if (nameLength === 10 && sameLowercase(buf, start, "connection")) connection |= connectionOptions(buf, from, to);
   }
   if (res.chunked && res.contentLength !== -1) return null;
-  if (connection !== "") {
-    if (hasToken(connection, "close")) res.closes = true;
-    else if (hasToken(connection, "keep-alive")) res.closes = false;
-  }
+  if (connection & CLOSE) res.closes = true;
+  else if (connection & KEEP_ALIVE) res.closes = false;
   return res;
-}
-
-/** The decimal digit at `at`, or NaN (which fails every later comparison). */
-function digit(s: string, at: number): number {
-  const c = s.charCodeAt(at) - 48;
-  return c >= 0 && c <= 9 ? c : NaN;
 }
 
 /** The Host header without its port, lowercased, as routes are keyed. */
 export function routeHost(host: string): string {
-  const h = host.toLowerCase();
-  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
-  const colon = h.indexOf(":");
-  return colon === -1 ? h : h.slice(0, colon);
+  const end = host.startsWith("[") ? host.indexOf("]") + 1 : host.indexOf(":"); // "[IPv6]:port" or "name:port"
+  const name = end === -1 ? host : host.slice(0, end);
+  // Hosts are almost always lowercase already; toLowerCase would copy them anyway.
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
+  }
+  return name;
 }

@@ -1,6 +1,14 @@
 import type { Socket } from "bun";
 
 /**
+ * What the router writes: bytes, or ASCII text such as a head, which Bun copies out without a Buffer
+ * in between. Only ASCII: Bun sends strings as UTF-8.
+ */
+export type Outgoing = Uint8Array | string;
+
+const bytesOf = (data: Outgoing): Uint8Array => (typeof data === "string" ? Buffer.from(data, "latin1") : data);
+
+/**
  * Writes to a Bun socket without losing bytes. Bun's `write` is unbuffered: what the kernel does not
  * take now waits here until `drain`. While bytes wait, the side that produced them is paused, so this
  * queue stays at about one read's worth per direction.
@@ -19,14 +27,14 @@ export class SocketWriter {
   }
 
   /** Writes now or queues; returns false when bytes were queued. */
-  write(bytes: Uint8Array): boolean {
+  write(data: Outgoing): boolean {
     if (this.backlogged) {
-      this.pending.push(bytes);
+      this.pending.push(bytesOf(data));
       return false;
     }
-    const written = this.socket!.write(bytes);
-    if (written >= bytes.length) return true;
-    this.pending.push(bytes.subarray(Math.max(written, 0)));
+    const written = this.socket!.write(data);
+    if (written >= data.length) return true;
+    this.pending.push(bytesOf(data).subarray(Math.max(written, 0)));
     return false;
   }
 

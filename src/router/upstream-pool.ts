@@ -23,7 +23,7 @@ export class UpstreamConnection {
   closed = false;
   idleSince = 0;
 
-  constructor(readonly pool: UpstreamPool, readonly key: string, public owner: UpstreamOwner | null) {}
+  constructor(readonly pool: UpstreamPool, readonly backend: Backend, public owner: UpstreamOwner | null) {}
 
   private paused = false;
 
@@ -79,20 +79,20 @@ const handlers: SocketHandler<UpstreamConnection> = {
 };
 
 export class UpstreamPool {
-  private idle = new Map<string, UpstreamConnection[]>();
+  /** Idle connections by dyno host, then port (no key string to build per request); the most recent last. */
+  private idle = new Map<string, Map<number, UpstreamConnection[]>>();
 
   /** An open idle connection to `backend` (reused = true), or a new one that reports `upstreamOpened`. */
   acquire(backend: Backend, owner: UpstreamOwner): UpstreamConnection {
-    const key = `${backend.host}:${backend.port}`;
-    const idle = this.idle.get(key);
-    while (idle !== undefined && idle.length > 0) {
+    const idle = this.idleTo(backend);
+    while (idle.length > 0) {
       const conn = idle.pop()!;
       if (conn.closed) continue;
       conn.owner = owner;
       conn.reused = true;
       return conn;
     }
-    const conn = new UpstreamConnection(this, key, owner);
+    const conn = new UpstreamConnection(this, backend, owner);
     Bun.connect({ hostname: backend.host, port: backend.port, socket: handlers, data: conn }).catch(() => {
       // reported through connectError
     });
@@ -103,8 +103,7 @@ export class UpstreamPool {
     conn.owner = null;
     conn.idleSince = now;
     conn.resume();
-    let idle = this.idle.get(conn.key);
-    if (idle === undefined) this.idle.set(conn.key, (idle = []));
+    const idle = this.idleTo(conn.backend);
     idle.push(conn);
     if (idle.length > MAX_IDLE_PER_BACKEND) this.discard(idle.shift()!);
   }
@@ -120,19 +119,33 @@ export class UpstreamPool {
   }
 
   forget(conn: UpstreamConnection): void {
-    const idle = this.idle.get(conn.key);
-    const at = idle?.indexOf(conn) ?? -1;
-    if (at !== -1) idle!.splice(at, 1);
+    const idle = this.idleTo(conn.backend);
+    const at = idle.indexOf(conn);
+    if (at !== -1) idle.splice(at, 1);
   }
 
+  /** Closes connections idle since before `cutoff`, and forgets dynos with none left (they come and go with releases). */
   closeIdleSince(cutoff: number): void {
-    for (const idle of this.idle.values()) {
-      while (idle.length > 0 && idle[0]!.idleSince < cutoff) this.discard(idle[0]!);
+    for (const [host, byPort] of this.idle) {
+      for (const [port, idle] of byPort) {
+        while (idle.length > 0 && idle[0]!.idleSince < cutoff) this.discard(idle[0]!);
+        if (idle.length === 0) byPort.delete(port);
+      }
+      if (byPort.size === 0) this.idle.delete(host);
     }
   }
 
   closeAll(): void {
-    for (const idle of this.idle.values()) for (const conn of [...idle]) this.discard(conn);
+    for (const byPort of this.idle.values()) for (const idle of byPort.values()) for (const conn of [...idle]) this.discard(conn);
     this.idle.clear();
+  }
+
+  /** The idle connections to `backend`, an empty list to start with. */
+  private idleTo({ host, port }: Backend): UpstreamConnection[] {
+    let byPort = this.idle.get(host);
+    if (byPort === undefined) this.idle.set(host, (byPort = new Map()));
+    let idle = byPort.get(port);
+    if (idle === undefined) byPort.set(port, (idle = []));
+    return idle;
   }
 }

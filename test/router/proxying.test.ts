@@ -110,6 +110,23 @@ describe("headers", () => {
     expect(headers["x-request-id"]).toBe(id);
     expect(await router.logLine((t) => t.includes(id))).toContain('fwd="203.0.113.9, 127.0.0.1"');
   });
+  test("a header value with bytes above 0x7f reaches the dyno byte for byte", async () => {
+    const dyno = rawBackend((socket) => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    router.routes.set("latin1.localhost", app("latin1", [backendOf(dyno.port)]));
+    const client = await RawClient.connect(router.port);
+    try {
+      // Twice: the first request opens the upstream connection, the second finds it open and is written at once.
+      for (let i = 1; i <= 2; i++) {
+        client.write(`GET /latin1 HTTP/1.1\r\nHost: latin1.localhost\r\nX-Name: caf\xe9 \xff\r\n\r\n`);
+        await client.waitFor((t) => responsesIn(t) === i);
+      }
+      expect(dyno.opened).toBe(1);
+      expect(dyno.received.split("X-Name: caf\xe9 \xff\r\nX-Forwarded-For: 127.0.0.1\r\n").length).toBe(3);
+    } finally {
+      client.close();
+      dyno.stop();
+    }
+  });
   test("replaces an invalid request id", async () => {
     const res = await get("one.localhost", "/", { headers: { "x-request-id": "too-short" } });
     const { headers } = (await res.json()) as { headers: Record<string, string> };
