@@ -1,56 +1,45 @@
 // Slipway's own certificate authority, made once per home: it signs the certificate of the API's
 // HTTPS listener (git over https, as the heroku CLI's remotes expect) and of the rendezvous listener
 // (`heroku run`). Clients trust it through <home>/ca.pem (NODE_EXTRA_CA_CERTS, git's http.sslCAInfo).
-import type Forge from "node-forge";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pem, signedCertificate, tbsCertificate, type CertificateFields, type DistinguishedName } from "./x509.ts";
 
 export interface TlsIdentity { caPath: string; cert: string; key: string }
 
-function newKeyPair(forge: typeof Forge): Forge.pki.rsa.KeyPair {
-  return forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+const RSA_KEY = { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: Uint8Array.of(1, 0, 1), hash: "SHA-256" };
+const CA_NAME: DistinguishedName = { commonName: "Slipway local CA", organizationName: "Slipway" };
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+const newKeyPair = () => crypto.subtle.generateKey(RSA_KEY, true, ["sign", "verify"]);
+
+async function certificate(
+  subjectKey: CryptoKey, signer: CryptoKey, fields: Pick<CertificateFields, "subject" | "issuer" | "role">, years: number,
+): Promise<string> {
+  const tbs = tbsCertificate({
+    ...fields,
+    serialNumber: Uint8Array.of(1, ...crypto.getRandomValues(new Uint8Array(15))),
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + years * YEAR_MS),
+    subjectPublicKeyInfo: new Uint8Array(await crypto.subtle.exportKey("spki", subjectKey)),
+  });
+  return pem("CERTIFICATE", signedCertificate(tbs, new Uint8Array(await crypto.subtle.sign(RSA_KEY, signer, tbs))));
 }
 
-function baseCertificate(forge: typeof Forge, publicKey: Forge.pki.PublicKey, years: number): Forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = publicKey;
-  cert.serialNumber = `01${forge.util.bytesToHex(forge.random.getBytesSync(15))}`;
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + years * 365 * 24 * 3600 * 1000);
-  return cert;
-}
+const privateKeyPem = async (key: CryptoKey) => pem("PRIVATE KEY", new Uint8Array(await crypto.subtle.exportKey("pkcs8", key)));
 
 /** The names the server certificate covers: loopback, and the platform's domain with its apps. */
 export function serverNames(domain: string): { dns: string[]; ips: string[] } {
   return { dns: [...new Set(["localhost", domain, `*.${domain}`])], ips: ["127.0.0.1", "::1"] };
 }
 
-// node-forge is loaded only when an identity is made (first start), not kept in every server's memory.
 async function makeIdentity(domain: string): Promise<{ ca: string; caKey: string; cert: string; key: string }> {
-  const forge = (await import("node-forge")).default;
-  const caKeys = newKeyPair(forge);
-  const ca = baseCertificate(forge, caKeys.publicKey, 10);
-  const caName = [{ name: "commonName", value: "Slipway local CA" }, { name: "organizationName", value: "Slipway" }];
-  ca.setSubject(caName);
-  ca.setIssuer(caName);
-  ca.setExtensions([{ name: "basicConstraints", cA: true, critical: true }, { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true }]);
-  ca.sign(caKeys.privateKey, forge.md.sha256.create());
-
-  const keys = newKeyPair(forge);
-  const cert = baseCertificate(forge, keys.publicKey, 2);
-  cert.setSubject([{ name: "commonName", value: domain }]);
-  cert.setIssuer(caName);
-  const names = serverNames(domain);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: false },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: "extKeyUsage", serverAuth: true },
-    { name: "subjectAltName", altNames: [...names.dns.map((value) => ({ type: 2, value })), ...names.ips.map((ip) => ({ type: 7, ip }))] },
-  ]);
-  cert.sign(caKeys.privateKey, forge.md.sha256.create());
+  const [caKeys, keys] = await Promise.all([newKeyPair(), newKeyPair()]);
   return {
-    ca: forge.pki.certificateToPem(ca), caKey: forge.pki.privateKeyToPem(caKeys.privateKey),
-    cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey),
+    ca: await certificate(caKeys.publicKey, caKeys.privateKey, { subject: CA_NAME, issuer: CA_NAME, role: { ca: true } }, 10),
+    caKey: await privateKeyPem(caKeys.privateKey),
+    cert: await certificate(keys.publicKey, caKeys.privateKey, { subject: { commonName: domain }, issuer: CA_NAME, role: { ca: false, ...serverNames(domain) } }, 2),
+    key: await privateKeyPem(keys.privateKey),
   };
 }
 
