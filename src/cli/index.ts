@@ -32,7 +32,7 @@ export async function runCli(argv: string[], opts: { version: string; env: Recor
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(` ▸    ${text.replace(/^error: /, "").trimEnd()}\n`) });
   program.addHelpCommand("help [command]", "display help for a command");
-  registerServerCommand(program, ctx, (code) => (exitCode = code));
+  registerServerCommand(program, ctx.env, (code) => (exitCode = code));
   registerAppCommands(program, ctx);
   registerConfigCommands(program, ctx);
   registerReleaseCommands(program, ctx);

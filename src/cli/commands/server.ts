@@ -1,9 +1,9 @@
 // `slipway server`: runs the daemon in the foreground until SIGTERM or SIGINT.
 import type { Command } from "commander";
-import type { CliContext } from "../context.ts";
 import { CliError } from "../output.ts";
 
-export function registerServerCommand(program: Command, ctx: CliContext, exit: (code: number) => void): void {
+/** Takes only the environment: `slipway server` registers this without the rest of the CLI (src/server/command.ts). */
+export function registerServerCommand(program: Command, env: Record<string, string | undefined>, exit: (code: number) => void): void {
   program.command("server").description("run the Slipway daemon (API, git, router, dynos)")
     .option("--home <dir>", "where Slipway keeps its state (env SLIPWAY_HOME, default ~/.slipway)")
     .option("--api-port <port>", "port of the API and git server (env SLIPWAY_API_PORT, default 7070)")
@@ -19,7 +19,7 @@ export function registerServerCommand(program: Command, ctx: CliContext, exit: (
       const { startServer } = await import("../../server/index.ts");
       let server;
       try {
-        server = await startServer(resolveSettings(flags, ctx.env), ctx.env);
+        server = await startServer(resolveSettings(flags, env), env);
       } catch (error) {
         throw new CliError((error as Error).message);
       }
