@@ -201,6 +201,9 @@ export async function startServer(initial: Settings, env: Record<string, string 
   scheduler.start();
   // Start-up leaves garbage behind (migrations, certificates, module set-up): collect it before idling.
   Bun.gc(true);
+  // The binary starts with the JIT's thresholds raised (scripts/build.ts) so run-once start-up code
+  // stays in the interpreter; from here on, code that runs often is worth compiling again.
+  Bun.unsafe.setJITPolicy(1);
   acm.kick();
 
   console.log(`slipway: home ${layout.root}`);
