@@ -1,6 +1,5 @@
 // Attached one-off dynos waiting for their client: a secret in the attach URL names the dyno. A dyno
 // nobody attaches to within the grace period is stopped, so an abandoned `run` leaves nothing behind.
-import { randomBytes } from "node:crypto";
 import type { Dyno } from "./dyno.ts";
 
 const ATTACH_GRACE_MS = 60_000;
@@ -10,7 +9,7 @@ export class Attachments {
 
   /** Registers a started, attached dyno; returns the secret its client must present. */
   offer(dyno: Dyno): string {
-    const secret = randomBytes(24).toString("base64url");
+    const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
     const timer = setTimeout(() => {
       this.waiting.delete(secret);
       void dyno.stop();

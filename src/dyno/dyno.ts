@@ -1,5 +1,4 @@
 // One dyno: its sandbox, its state, Heroku's lifecycle log lines, boot and exit timeouts, memory checks.
-import { connect } from "node:net";
 import type { SandboxProcess } from "../sandbox/index.ts";
 import { memoryLine, memoryVerdict } from "./lifecycle.ts";
 
@@ -78,16 +77,16 @@ export class Dyno {
     const deadline = Date.now() + this.timings.bootTimeoutMs;
     const attempt = () => {
       if (this.state !== "starting" || this.stopping) return;
-      const socket = connect({ host: "127.0.0.1", port });
-      socket.once("connect", () => {
-        socket.destroy();
-        if (this.bootTimer) clearTimeout(this.bootTimer);
-        if (this.state === "starting" && !this.stopping) this.setState("up");
-      });
-      socket.once("error", () => {
-        socket.destroy();
-        if (Date.now() < deadline) this.bindRetry = setTimeout(attempt, 25);
-      });
+      Bun.connect({ hostname: "127.0.0.1", port, socket: { data: () => undefined } }).then(
+        (socket) => {
+          socket.end();
+          if (this.bootTimer) clearTimeout(this.bootTimer);
+          if (this.state === "starting" && !this.stopping) this.setState("up");
+        },
+        () => {
+          if (Date.now() < deadline) this.bindRetry = setTimeout(attempt, 25);
+        },
+      );
     };
     attempt();
     this.bootTimer = setTimeout(() => {

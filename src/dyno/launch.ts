@@ -2,7 +2,6 @@
 // app's user, the dyno's environment, and `.profile.d` sourced before the command.
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import { extractTarball } from "../build/index.ts";
 import type { SandboxSpec, Stack, TerminalSize } from "../sandbox/index.ts";
 import { appIds, perAppUsers, sweepStaleSandboxes } from "../sandbox/index.ts";
@@ -15,14 +14,10 @@ export function profileCommand(command: string): string[] {
 }
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => undefined } });
+  const { port } = listener;
+  listener.stop(true);
+  return port;
 }
 
 export interface PreparedDyno { spec: SandboxSpec; cleanup(): void }
