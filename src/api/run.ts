@@ -4,7 +4,7 @@ import type { Hono } from "hono";
 import type { Attachments } from "../dyno/attachments.ts";
 import type { DynoManager } from "../dyno/manager.ts";
 import { dynoSize } from "../dyno/sizes.ts";
-import type { TerminalSize } from "../sandbox/index.ts";
+import { terminalSize, type TerminalSize } from "../sandbox/index.ts";
 import { appFor } from "./auth.ts";
 import { invalidParams, HttpError } from "./errors.ts";
 import { dynoJson } from "./dynos.ts";
@@ -15,8 +15,6 @@ import type { ApiEnv } from "./platform.ts";
 export interface OneOffRequest {
   command: string; attach: boolean; env: Record<string, string>; size?: string; timeToLiveMs?: number; terminal?: TerminalSize;
 }
-
-const MAX_TERMINAL_SIDE = 10_000;
 
 /** Heroku's CLI sends COLUMNS and LINES as JSON numbers; env values are strings in the dyno. */
 function oneOffEnv(env: unknown): Record<string, string> {
@@ -35,10 +33,7 @@ function oneOffEnv(env: unknown): Record<string, string> {
  */
 function terminalFor(attach: boolean, forceNoTty: unknown, env: Record<string, string>): TerminalSize | undefined {
   if (!attach || forceNoTty === true) return undefined;
-  const cols = Number(env.COLUMNS);
-  const rows = Number(env.LINES);
-  const side = (n: number) => Number.isInteger(n) && n > 0 && n <= MAX_TERMINAL_SIDE;
-  return side(cols) && side(rows) ? { cols, rows } : undefined;
+  return terminalSize(Number(env.COLUMNS), Number(env.LINES)) ?? undefined;
 }
 
 export function oneOffRequest(body: Record<string, unknown>): OneOffRequest {

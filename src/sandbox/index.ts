@@ -12,7 +12,7 @@ import { ProcessTree } from "./process-tree.ts";
 import type { SandboxSupport } from "./types.ts";
 
 export type { SandboxMemory, SandboxMount, SandboxProcess, SandboxSpec, SandboxSupport, Stack, TerminalSize } from "./types.ts";
-export { appIds, HOST_STACK_NAME, SandboxError } from "./plan.ts";
+export { appIds, HOST_STACK_NAME, SandboxError, terminalSize } from "./plan.ts";
 export { startSandbox } from "./launch.ts";
 export { perAppUsers, platformRunDir } from "./host.ts";
 

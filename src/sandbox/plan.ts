@@ -2,7 +2,7 @@
  * Pure decisions of the sandbox: names, ids, the mount table and the launcher's argv.
  * No I/O here, so all of it is unit-tested without root.
  */
-import type { SandboxMount } from "./types.ts";
+import type { SandboxMount, TerminalSize } from "./types.ts";
 
 /** The value builds and dynos put in STACK for the host stack. */
 export const HOST_STACK_NAME = "slipway-host";
@@ -36,6 +36,14 @@ export function checkSandboxPath(path: string, what: string): void {
   if (!path.startsWith("/") || path.split("/").includes("..") || path.includes("\0")) {
     throw new SandboxError(`${what} must be an absolute path without "..": ${JSON.stringify(path)}`);
   }
+}
+
+const MAX_TERMINAL_SIDE = 10_000;
+
+/** A terminal size from a client's numbers, or null when they are not one. */
+export function terminalSize(cols: unknown, rows: unknown): TerminalSize | null {
+  const side = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_TERMINAL_SIDE;
+  return side(cols) && side(rows) ? { cols, rows } : null;
 }
 
 /** A shell file of `export` lines, sourced by the sandbox's init after it dropped root. */

@@ -4,13 +4,12 @@
 import type { ServerWebSocket, WebSocketHandler } from "bun";
 import type { Attachments } from "../dyno/attachments.ts";
 import type { Dyno } from "../dyno/dyno.ts";
+import { terminalSize } from "../sandbox/index.ts";
 
 export const STDOUT = 1;
 export const STDERR = 2;
 
 export interface AttachData { secret: string; dyno?: Dyno }
-
-const isTerminalSide = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 10_000;
 
 export function attachSecret(path: string): string | null {
   return /^\/dynos\/attach\/([A-Za-z0-9_-]+)$/.exec(path)?.[1] ?? null;
@@ -53,8 +52,8 @@ export function attachHandler(attachments: Attachments): WebSocketHandler<Attach
       try {
         const control = JSON.parse(message) as { eof?: boolean; signal?: string; resize?: { cols?: unknown; rows?: unknown } };
         if (control.eof) stdin?.end();
-        const { cols, rows } = control.resize ?? {};
-        if (isTerminalSide(cols) && isTerminalSide(rows)) dyno.sandbox?.resize({ cols, rows });
+        const size = control.resize && terminalSize(control.resize.cols, control.resize.rows);
+        if (size) dyno.sandbox?.resize(size);
         if (control.signal === "SIGINT" || control.signal === "SIGTERM" || control.signal === "SIGHUP") dyno.sandbox?.signal(control.signal);
       } catch {
         // A malformed control message is ignored: the stream keeps going.
