@@ -9,10 +9,25 @@ import { terminalSize } from "../sandbox/index.ts";
 export const STDOUT = 1;
 export const STDERR = 2;
 
-export interface AttachData { secret: string; dyno?: Dyno }
+export interface AttachData { secret: string; dyno?: Dyno; awaitingDrain?: (() => void)[] }
 
 export function attachSecret(path: string): string | null {
   return /^\/dynos\/attach\/([A-Za-z0-9_-]+)$/.exec(path)?.[1] ?? null;
+}
+
+/**
+ * Sends, then waits while the client is behind: past its backpressure limit Bun would drop messages,
+ * and a dyno whose output is not read should wait (its pipe fills), not lose it.
+ */
+async function send(ws: ServerWebSocket<AttachData>, message: Uint8Array | string): Promise<void> {
+  if (ws.send(message) !== -1) return;
+  await new Promise<void>((resolve) => (ws.data.awaitingDrain ??= []).push(resolve));
+}
+
+function releaseSenders(ws: ServerWebSocket<AttachData>): void {
+  const waiting = ws.data.awaitingDrain ?? [];
+  ws.data.awaitingDrain = [];
+  for (const resume of waiting) resume();
 }
 
 async function forward(ws: ServerWebSocket<AttachData>, stream: ReadableStream<Uint8Array>, channel: number): Promise<void> {
@@ -20,7 +35,7 @@ async function forward(ws: ServerWebSocket<AttachData>, stream: ReadableStream<U
     const frame = new Uint8Array(chunk.length + 1);
     frame[0] = channel;
     frame.set(chunk, 1);
-    ws.send(frame);
+    await send(ws, frame);
   }
 }
 
@@ -36,11 +51,12 @@ export function attachHandler(attachments: Attachments): WebSocketHandler<Attach
       }
       ws.data.dyno = dyno;
       const output = Promise.all([forward(ws, sandbox.stdout, STDOUT), forward(ws, sandbox.stderr, STDERR)]);
-      void Promise.all([dyno.exited, output]).then(([status]) => {
-        ws.send(JSON.stringify({ exit: status }));
+      void Promise.all([dyno.exited, output]).then(async ([status]) => {
+        await send(ws, JSON.stringify({ exit: status }));
         ws.close(1000, "exited");
       });
     },
+    drain: releaseSenders,
     message(ws, message) {
       const dyno = ws.data.dyno;
       const stdin = dyno?.sandbox?.stdin;
@@ -61,6 +77,7 @@ export function attachHandler(attachments: Attachments): WebSocketHandler<Attach
     },
     close(ws) {
       // The client went away: a one-off without its terminal has no one to talk to.
+      releaseSenders(ws);
       void ws.data.dyno?.stop();
     },
   };

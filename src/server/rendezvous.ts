@@ -11,8 +11,18 @@ function bridge(socket: TLSSocket, dyno: Dyno): void {
   const sandbox = dyno.sandbox;
   if (!sandbox) return void socket.end("The dyno is gone.\r\n");
   socket.write("rendezvous\r\n");
+  // A client that reads slowly makes the dyno wait, rather than the daemon buffer its output.
   const forward = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) socket.write(chunk);
+    for await (const chunk of stream) {
+      if (socket.write(chunk)) continue;
+      await new Promise<void>((resolve) => {
+        const resume = () => {
+          socket.off("drain", resume).off("close", resume);
+          resolve();
+        };
+        socket.on("drain", resume).on("close", resume);
+      });
+    }
   };
   const output = Promise.all([forward(sandbox.stdout), forward(sandbox.stderr)]);
   socket.on("data", (bytes: Buffer) => {

@@ -68,3 +68,26 @@ describe("slipway run on a terminal", () => {
     expect(await run.exited).toBe(3);
   });
 });
+
+describe("an attached client that reads slowly", () => {
+  test("gets every byte of a large output: the dyno waits for it, nothing is dropped", async () => {
+    const bytes = 40 * 1024 * 1024;
+    const started = await server.api("POST", "/apps/tty-app/dynos", { command: `head -c ${bytes} /dev/zero | tr '\\0' x`, attach: true });
+    expect(started.status).toBe(201);
+    const ws = new WebSocket(started.json.slipway_attach_url);
+    ws.binaryType = "arraybuffer";
+    let received = 0;
+    let exit = null as number | null;
+    const closed = new Promise<void>((resolve) => (ws.onclose = () => resolve()));
+    ws.onmessage = (event) => {
+      if (typeof event.data === "string") exit = JSON.parse(event.data).exit ?? exit;
+      else if (new Uint8Array(event.data)[0] === 1) received += (event.data as ArrayBuffer).byteLength - 1;
+    };
+    await new Promise<void>((resolve) => (ws.onopen = () => resolve()));
+    // A client that stops reading for a while: its socket fills, then the daemon's buffer would.
+    Bun.sleepSync(4000);
+    await closed;
+    expect(exit).toBe(0);
+    expect(received).toBe(bytes);
+  }, 60_000);
+});
