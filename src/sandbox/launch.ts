@@ -53,16 +53,21 @@ function spawnLauncher(argv: string[], options: { env: Record<string, string>; c
 /** Bun makes the launcher a session leader with the terminal as its controlling one, so ^C there is SIGINT. */
 function spawnOnTerminal(argv: string[], options: { env: Record<string, string>; cwd: string }, size: TerminalSize): Launcher {
   let output!: ReadableStreamDefaultController<Uint8Array>;
-  const stdout = new ReadableStream<Uint8Array>({ start: (controller) => void (output = controller) });
+  // A reader that cancels closes the stream: what comes after is nobody's.
+  let reading = true;
+  const stdout = new ReadableStream<Uint8Array>({ start: (controller) => void (output = controller), cancel: () => void (reading = false) });
   const { promise: ended, resolve: end } = Promise.withResolvers<void>();
   const proc = Bun.spawn(argv, {
     ...options,
     terminal: {
       cols: size.cols, rows: size.rows,
-      data: (_terminal, bytes) => output.enqueue(bytes),
+      data: (_terminal, bytes) => {
+        if (reading) output.enqueue(bytes);
+      },
       // End of file once every process holding the terminal is gone.
       exit: () => {
-        output.close();
+        if (reading) output.close();
+        reading = false;
         end();
       },
     },
