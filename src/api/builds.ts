@@ -152,7 +152,8 @@ export function registerBuildRoutes(api: Hono<ApiEnv>, opts: BuildRoutesOptions)
 /** Streams a build's output file, following it while the build runs. */
 function outputStream(deployer: Deployer, buildId: string, signal: AbortSignal): Response {
   const path = deployer.outputPath(buildId);
-  if (!existsSync(path)) return new Response("No such build.\n", { status: 404 });
+  // A build that just started may not have created its output file yet.
+  if (!existsSync(path) && !deployer.running(buildId)) return new Response("No such build.\n", { status: 404 });
   let offset = 0;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
