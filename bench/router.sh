@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Router throughput: wrk -t1 -c32 against a small Node app directly, through nginx (upstream keepalive),
-# and through the Slipway router. Prints req/s, p99 latency and the ratios.
+# through the Slipway router, and through bench/tcp-pipe.c — a bare C relay with no HTTP, the most any
+# proxy could do on this machine, since two extra loopback TCP hops cost the same whoever makes them.
+# Prints req/s, p99 latency and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bench-deps.sh
@@ -9,7 +11,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 BUN=node_modules/.bin/bun
 
-for tool in wrk nginx node; do
+for tool in wrk nginx node cc; do
   if ! command -v "$tool" >/dev/null; then
     echo "bench/router.sh: '$tool' is missing (apt-get install wrk nginx-light nodejs)" >&2
     exit 1
@@ -70,12 +72,18 @@ nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 pids+=($!)
 nginx_pid=$!
 
+pipe_port=$(free_port)
+cc -O2 -o "$work/tcp-pipe" bench/tcp-pipe.c
+"$work/tcp-pipe" "$pipe_port" "$app_port" &
+pids+=($!)
+pipe_pid=$!
+
 router_port=$(free_port)
 "$BUN" bench/router-server.ts "$router_port" "$app_port" >/dev/null &
 pids+=($!)
 router_pid=$!
 
-wait_port "$app_port"; wait_port "$nginx_port"; wait_port "$router_port"
+wait_port "$app_port"; wait_port "$nginx_port"; wait_port "$pipe_port"; wait_port "$router_port"
 
 # CPU time (user+sys, in clock ticks) a process has used: /proc/PID/stat fields 14 and 15.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -98,11 +106,11 @@ measure() { # name port pid → "req/s p99ms cpu-us-per-request"
 
 # Rounds interleave the three targets, so load from elsewhere on the machine hits all of them alike;
 # each target keeps its best round (noise only ever slows a round down).
-declare -A best_rps=([direct]=0 [nginx]=0 [router]=0) best_p99=() best_cpu=()
-declare -A port_of=([direct]=$app_port [nginx]=$nginx_port [router]=$router_port)
-declare -A pid_of=([direct]=$app_pid [nginx]=$nginx_pid [router]=$router_pid)
+declare -A best_rps=([direct]=0 [nginx]=0 [pipe]=0 [router]=0) best_p99=() best_cpu=()
+declare -A port_of=([direct]=$app_port [nginx]=$nginx_port [pipe]=$pipe_port [router]=$router_port)
+declare -A pid_of=([direct]=$app_pid [nginx]=$nginx_pid [pipe]=$pipe_pid [router]=$router_pid)
 for round in $(seq "$ROUNDS"); do
-  for name in direct nginx router; do
+  for name in direct nginx pipe router; do
     read -r rps p99 cpu < <(measure "$name" "${port_of[$name]}" "${pid_of[$name]}")
     printf '  round %d  %-7s %10.0f req/s  p99 %7.2f ms  %5.1f us CPU/request (%s)\n' "$round" "$name" "$rps" "$p99" "$cpu" \
       "$([[ $name == direct ]] && echo app || echo proxy)"
@@ -113,14 +121,17 @@ done
 direct_rps=${best_rps[direct]} direct_p99=${best_p99[direct]}
 nginx_rps=${best_rps[nginx]} nginx_p99=${best_p99[nginx]}
 router_rps=${best_rps[router]} router_p99=${best_p99[router]}
+pipe_rps=${best_rps[pipe]}
 
-awk -v nc="${best_cpu[nginx]}" -v rc="${best_cpu[router]}" -v d="$direct_rps" -v dp="$direct_p99" -v n="$nginx_rps" -v np="$nginx_p99" -v r="$router_rps" -v rp="$router_p99" 'BEGIN {
+awk -v pc="${best_cpu[pipe]}" -v pr="$pipe_rps" -v nc="${best_cpu[nginx]}" -v rc="${best_cpu[router]}" -v d="$direct_rps" -v dp="$direct_p99" -v n="$nginx_rps" -v np="$nginx_p99" -v r="$router_rps" -v rp="$router_p99" 'BEGIN {
   printf "\n%-8s %12s %10s\n", "", "req/s", "p99 ms"
   printf "%-8s %12.0f %10.2f\n", "direct", d, dp
   printf "%-8s %12.0f %10.2f\n", "nginx", n, np
   printf "%-8s %12.0f %10.2f\n", "router", r, rp
+  printf "%-8s %12.0f %10s   (bench/tcp-pipe.c: no HTTP at all, the ceiling for a proxy)\n", "pipe", pr, "-"
   printf "\nrouter/nginx  %.2fx   (goal >= 1.0)\n", r / n
-  printf "router/direct %.2fx   (goal >= 0.8)\n", r / d
+  printf "router/direct %.2fx   (goal >= 0.8; a bare C pipe reaches %.2fx)\n", r / d, pr / d
+  printf "router/pipe   %.2fx   (share of the ceiling)\n", r / pr
   printf "p99 added vs direct: router %+.2f ms, nginx %+.2f ms\n", rp - dp, np - dp
-  printf "proxy CPU per request: router %.1f us, nginx %.1f us (router/nginx %.2fx)\n", rc, nc, rc / nc
+  printf "proxy CPU per request: router %.1f us, nginx %.1f us (router/nginx %.2fx), pipe %.1f us\n", rc, nc, rc / nc, pc
 }'
