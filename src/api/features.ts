@@ -14,6 +14,9 @@ export const FEATURES: Feature[] = [
     docUrl: "https://devcenter.heroku.com/articles/log-runtime-metrics" },
   { name: "https-only", description: "Redirect plain HTTP requests to the app's HTTPS address with a 301.",
     docUrl: "https://devcenter.heroku.com/articles/http-routing" },
+  { name: "http-least-connections",
+    description: "Route each request to a web dyno with the fewest requests in flight (ties at random) instead of a random one.",
+    docUrl: "https://devcenter.heroku.com/articles/http-routing" },
 ];
 
 function featureJson(app: App, feature: Feature, enabled: boolean) {
@@ -48,7 +51,7 @@ export function registerFeatureRoutes(api: Hono<ApiEnv>): void {
     const { enabled } = await readJson(c);
     if (typeof enabled !== "boolean") throw invalidParams("enabled must be true or false.");
     setFeature(c.var.platform.db, app.id, feature.name, enabled);
-    await c.var.platform.events.emit("appChanged", { app }); // routing reads https-only
+    await c.var.platform.events.emit("appChanged", { app }); // routing reads https-only and http-least-connections
     return c.json(featureJson(app, feature, enabled));
   });
 }

@@ -64,13 +64,14 @@ export class Exchange implements UpstreamOwner {
    * what the failed attempt had not sent (null: the head again).
    */
   private dispatch(avoid: Backend | null, unsent: Outgoing[] | null): void {
-    const backend = pickBackend(this.route.backends, avoid);
+    const { pool } = this.client.ctx;
+    const backend = pickBackend(this.route.backends, avoid, this.route.leastConnections ? pool.busyOf : null);
     if (backend === null) return this.fail("H14");
     this.backend = backend;
     this.attempts++;
     this.phase = Phase.Connecting;
     this.dispatchedAt = performance.now();
-    const conn = this.client.ctx.pool.acquire(backend, this);
+    const conn = pool.acquire(backend, this);
     this.upstream = conn;
     if (unsent === null) conn.writer.write(this.head);
     else for (const bytes of unsent) conn.writer.write(bytes);

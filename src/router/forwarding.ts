@@ -33,9 +33,21 @@ export function upstreamHead(req: RequestHead, fwd: Forwarding): Outgoing {
   return req.asciiOnly ? head : Buffer.from(head, "latin1");
 }
 
-/** Heroku's choice: a uniformly random up dyno, no affinity. `avoid` is a dyno that just failed. */
-export function pickBackend(backends: readonly Backend[], avoid: Backend | null, random: () => number = Math.random): Backend | null {
-  const candidates = avoid === null || backends.length < 2 ? backends : backends.filter((b) => !sameBackend(b, avoid));
+/**
+ * Heroku's choice: a uniformly random up dyno, no affinity. With `busy` (the least-connections lab),
+ * a random one of those with the fewest requests in flight, so a slow request does not hold up the
+ * fast ones queued behind it on the same dyno. `avoid` is a dyno that just failed.
+ */
+export function pickBackend(
+  backends: readonly Backend[], avoid: Backend | null, busy: ((backend: Backend) => number) | null = null,
+  random: () => number = Math.random,
+): Backend | null {
+  let candidates = avoid === null || backends.length < 2 ? backends : backends.filter((b) => !sameBackend(b, avoid));
+  if (busy !== null && candidates.length > 1) {
+    const load = candidates.map(busy);
+    const least = Math.min(...load);
+    candidates = candidates.filter((_, i) => load[i] === least);
+  }
   if (candidates.length === 0) return null;
   return candidates[Math.floor(random() * candidates.length)] ?? null;
 }

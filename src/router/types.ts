@@ -15,6 +15,8 @@ export interface AppRoute {
   maintenancePageUrl?: string;
   /** The `https-only` lab: plain HTTP requests get a 301 to the HTTPS listener. */
   httpsOnly?: boolean;
+  /** The `http-least-connections` lab: each request goes to a dyno with the fewest in flight, not to any at random. */
+  leastConnections?: boolean;
 }
 
 /** Receives one line per request; source is "heroku[router]". Called synchronously: keep it cheap. */

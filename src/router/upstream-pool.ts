@@ -1,7 +1,8 @@
 // Keep-alive connections to dynos, pooled per host:port. A request takes an idle connection if one
 // is there, else opens a new one; a finished exchange gives its connection back unless either side
 // said it would close. Idle connections are closed before typical app keep-alive timeouts (Node: 5 s)
-// so a request rarely meets one the app is closing at that moment.
+// so a request rarely meets one the app is closing at that moment. The pool also counts each dyno's
+// requests in flight (connections taken and not yet given back), for least-connections routing.
 import type { Socket, SocketHandler } from "bun";
 import { SocketWriter } from "./socket-writer.ts";
 import type { Backend } from "./types.ts";
@@ -78,13 +79,24 @@ const handlers: SocketHandler<UpstreamConnection> = {
   },
 };
 
-export class UpstreamPool {
-  /** Idle connections by dyno host, then port (no key string to build per request); the most recent last. */
-  private idle = new Map<string, Map<number, UpstreamConnection[]>>();
+/** One dyno's connections: the idle ones, the most recent last, and how many are out with a request. */
+interface DynoConnections { idle: UpstreamConnection[]; busy: number }
 
-  /** An open idle connection to `backend` (reused = true), or a new one that reports `upstreamOpened`. */
+export class UpstreamPool {
+  /** By dyno host, then port (no key string to build per request). */
+  private dynos = new Map<string, Map<number, DynoConnections>>();
+
+  /** Requests in flight to `backend`. */
+  busyOf = (backend: Backend): number => this.dynos.get(backend.host)?.get(backend.port)?.busy ?? 0;
+
+  /**
+   * An open idle connection to `backend` (reused = true), or a new one that reports `upstreamOpened`.
+   * It counts as busy until `release` or `discard`.
+   */
   acquire(backend: Backend, owner: UpstreamOwner): UpstreamConnection {
-    const idle = this.idleTo(backend);
+    const dyno = this.dynoAt(backend);
+    dyno.busy++;
+    const idle = dyno.idle;
     while (idle.length > 0) {
       const conn = idle.pop()!;
       if (conn.closed) continue;
@@ -103,13 +115,15 @@ export class UpstreamPool {
     conn.owner = null;
     conn.idleSince = now;
     conn.resume();
-    const idle = this.idleTo(conn.backend);
-    idle.push(conn);
-    if (idle.length > MAX_IDLE_PER_BACKEND) this.discard(idle.shift()!);
+    const dyno = this.dynoAt(conn.backend);
+    dyno.busy--;
+    dyno.idle.push(conn);
+    if (dyno.idle.length > MAX_IDLE_PER_BACKEND) this.discard(dyno.idle.shift()!);
   }
 
   /** Closes a connection that must not be reused (mid-message, timed out, or misbehaving). */
   discard(conn: UpstreamConnection): void {
+    if (conn.owner !== null) this.dynoAt(conn.backend).busy--;
     conn.owner = null;
     if (!conn.closed) {
       conn.closed = true;
@@ -119,33 +133,33 @@ export class UpstreamPool {
   }
 
   forget(conn: UpstreamConnection): void {
-    const idle = this.idleTo(conn.backend);
+    const idle = this.dynoAt(conn.backend).idle;
     const at = idle.indexOf(conn);
     if (at !== -1) idle.splice(at, 1);
   }
 
   /** Closes connections idle since before `cutoff`, and forgets dynos with none left (they come and go with releases). */
   closeIdleSince(cutoff: number): void {
-    for (const [host, byPort] of this.idle) {
-      for (const [port, idle] of byPort) {
+    for (const [host, byPort] of this.dynos) {
+      for (const [port, { idle, busy }] of byPort) {
         while (idle.length > 0 && idle[0]!.idleSince < cutoff) this.discard(idle[0]!);
-        if (idle.length === 0) byPort.delete(port);
+        if (idle.length === 0 && busy === 0) byPort.delete(port);
       }
-      if (byPort.size === 0) this.idle.delete(host);
+      if (byPort.size === 0) this.dynos.delete(host);
     }
   }
 
   closeAll(): void {
-    for (const byPort of this.idle.values()) for (const idle of byPort.values()) for (const conn of [...idle]) this.discard(conn);
-    this.idle.clear();
+    for (const byPort of this.dynos.values()) for (const { idle } of byPort.values()) for (const conn of [...idle]) this.discard(conn);
+    this.dynos.clear();
   }
 
-  /** The idle connections to `backend`, an empty list to start with. */
-  private idleTo({ host, port }: Backend): UpstreamConnection[] {
-    let byPort = this.idle.get(host);
-    if (byPort === undefined) this.idle.set(host, (byPort = new Map()));
-    let idle = byPort.get(port);
-    if (idle === undefined) byPort.set(port, (idle = []));
-    return idle;
+  /** The connections to `backend`, none to start with. */
+  private dynoAt({ host, port }: Backend): DynoConnections {
+    let byPort = this.dynos.get(host);
+    if (byPort === undefined) this.dynos.set(host, (byPort = new Map()));
+    let dyno = byPort.get(port);
+    if (dyno === undefined) byPort.set(port, (dyno = { idle: [], busy: 0 }));
+    return dyno;
   }
 }

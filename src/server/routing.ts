@@ -4,7 +4,10 @@ import type { AppRoute } from "../router/index.ts";
 import type { DynoManager } from "../dyno/manager.ts";
 import { appByNameOrId, currentRelease, domainByHostname, enabledFeatures, type App, type Db } from "../state/index.ts";
 
-interface CachedApp { appId: string; appName: string; maintenance: boolean; httpsOnly: boolean; errorPageUrl?: string; maintenancePageUrl?: string }
+interface CachedApp {
+  appId: string; appName: string; maintenance: boolean; httpsOnly: boolean; leastConnections: boolean;
+  errorPageUrl?: string; maintenancePageUrl?: string;
+}
 
 export class RouteTable {
   private byHost = new Map<string, CachedApp | null>();
@@ -44,8 +47,10 @@ export class RouteTable {
     const app = this.appForHost(host);
     if (!app) return null;
     const config = currentRelease(this.db, app.id)?.config ?? {};
+    const labs = enabledFeatures(this.db, app.id);
     return {
-      appId: app.id, appName: app.name, maintenance: app.maintenance, httpsOnly: enabledFeatures(this.db, app.id).has("https-only"),
+      appId: app.id, appName: app.name, maintenance: app.maintenance,
+      httpsOnly: labs.has("https-only"), leastConnections: labs.has("http-least-connections"),
       ...(config.ERROR_PAGE_URL ? { errorPageUrl: config.ERROR_PAGE_URL } : {}),
       ...(config.MAINTENANCE_PAGE_URL ? { maintenancePageUrl: config.MAINTENANCE_PAGE_URL } : {}),
     };

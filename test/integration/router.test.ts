@@ -76,6 +76,22 @@ describe("routing", () => {
     for (let i = 0; i < 20; i++) expect((await routerGet(server.routerPort, "routed.localhost")).body).toBe("routed web.1");
   });
 
+  test("the http-least-connections lab routes around a dyno busy with a slow request", async () => {
+    const source = `require("http").createServer((q, s) => setTimeout(() => s.end(process.env.DYNO), q.url === "/slow" ? 2500 : 0))` +
+      `.listen(process.env.PORT);\n`;
+    await deploy("balanced", { "Procfile": "web: node server.js\n", "server.js": source });
+    expect((await server.cli(["ps:scale", "web=2", "-a", "balanced"])).code).toBe(0);
+    await until(async () => (await routerGet(server.routerPort, "balanced.localhost")).body === "web.2", 15_000);
+    expect((await server.cli(["labs:enable", "http-least-connections", "-a", "balanced"])).code).toBe(0);
+    expect((await server.cli(["labs", "-a", "balanced"])).stdout).toMatch(/\[\+\] http-least-connections/);
+    const slow = routerGet(server.routerPort, "balanced.localhost", "/slow");
+    await Bun.sleep(300); // dispatched by now
+    const quick = new Set<string>();
+    for (let i = 0; i < 10; i++) quick.add((await routerGet(server.routerPort, "balanced.localhost")).body);
+    const slowDyno = (await slow).body;
+    expect([...quick]).toEqual([slowDyno === "web.1" ? "web.2" : "web.1"]);
+  }, 30_000);
+
   test("H14 with no web dynos, H80 in maintenance, H10 when the web dynos crashed", async () => {
     await server.cli(["ps:scale", "web=0", "-a", "routed"]);
     const none = await routerGet(server.routerPort, "routed.localhost");

@@ -28,6 +28,20 @@ test("backends are picked uniformly at random, avoiding one that just failed", (
   expect(pickBackend([], null)).toBeNull();
 });
 
+test("least-connections picks among the dynos with the fewest requests in flight, at random between ties", () => {
+  const backends = ["web.1", "web.2", "web.3"].map((dyno, i) => ({ dyno, host: "127.0.0.1", port: 5000 + i }));
+  const inFlight = new Map([["web.1", 2], ["web.2", 0], ["web.3", 0]]);
+  const busy = (b: { dyno: string }) => inFlight.get(b.dyno)!;
+  const picked = new Set<string>();
+  for (let i = 0; i < 200; i++) picked.add(pickBackend(backends, null, busy)!.dyno);
+  expect([...picked].sort()).toEqual(["web.2", "web.3"]);
+  expect(pickBackend(backends, null, busy, () => 0.99)!.dyno).toBe("web.3");
+  // A dyno that just failed is avoided even when it is the least busy.
+  inFlight.set("web.3", 5);
+  expect(pickBackend(backends, backends[1]!, busy)!.dyno).toBe("web.1");
+  expect(pickBackend([backends[2]!], null, busy)!.dyno).toBe("web.3"); // busy or not, the only dyno
+});
+
 test("access lines follow Heroku's field order and quoting", () => {
   const base = { method: "GET", path: '/a"b', host: "app.localhost", requestId: "r1", fwd: "127.0.0.1", protocol: "http" as const };
   expect(accessLine({ ...base, code: null, dyno: "web.1", connectMs: 0.4, serviceMs: 3.2, status: 200, bytes: 145 }))

@@ -76,6 +76,42 @@ describe("routing", () => {
   });
 });
 
+describe("least connections", () => {
+  // Two dynos of one app that answer with their name; "/hold" waits until the test lets it go.
+  let release: () => void = () => {};
+  const dynos = ["web.1", "web.2"].map((name) => Bun.serve({
+    hostname: "127.0.0.1", port: 0,
+    async fetch(req) {
+      if (new URL(req.url).pathname === "/hold") await new Promise<void>((done) => { release = done; });
+      return new Response(name);
+    },
+  }));
+  afterAll(() => { for (const d of dynos) d.stop(true); });
+
+  /** Holds one request on a dyno, then sends 20 quick ones one after another: which dynos answered them. */
+  async function quickRequestsWhileOneIsHeld(host: string): Promise<{ held: string; answeredBy: Set<string> }> {
+    const backends = dynos.map((d, i) => backendOf(d.port!, `web.${i + 1}`));
+    router.routes.set(host, app(host, backends, { leastConnections: host.startsWith("least") }));
+    const held = get(host, "/hold").then((r) => r.text());
+    const original = release;
+    while (release === original) await Bun.sleep(5); // the held request has reached a dyno
+    const answeredBy = new Set<string>();
+    for (let i = 0; i < 20; i++) answeredBy.add(await (await get(host)).text());
+    release();
+    return { held: await held, answeredBy };
+  }
+
+  test("the http-least-connections lab sends new requests past a dyno that is still busy", async () => {
+    const { held, answeredBy } = await quickRequestsWhileOneIsHeld("least.localhost");
+    expect([...answeredBy]).toEqual([held === "web.1" ? "web.2" : "web.1"]);
+  });
+
+  test("without it, routing stays Heroku's uniform random choice, busy dyno or not", async () => {
+    const { answeredBy } = await quickRequestsWhileOneIsHeld("random.localhost");
+    expect([...answeredBy].sort()).toEqual(["web.1", "web.2"]); // all 20 on one dyno: 1 chance in 2^19
+  });
+});
+
 describe("headers", () => {
   test("adds X-Forwarded-*, X-Request-Start, X-Request-Id and Via, and logs the request", async () => {
     const before = Date.now();
