@@ -1,26 +1,39 @@
-// Benchmark helper: the Slipway router on ROUTER_PORT, routing host app.localhost to one backend on APP_PORT.
-// Usage: bun bench/router-server.ts ROUTER_PORT APP_PORT   (prints "ready" once listening; stops on SIGTERM)
-import { startRouter } from "../src/router/index.ts";
+// Benchmark helper for bench/router.sh: the real daemon (dist/slipway server, in a temp home) with the
+// bench's small Node app deployed by `git push` as its web dyno, so the router is measured as it ships —
+// route lookup, access line, log store and metrics included. Prints "ready ROUTER_PORT DYNO_PORT
+// SERVER_PID" once the router serves the app; on SIGTERM stops the server and removes the temp home.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { makeRepo, push, routerGet } from "../test/integration/apps.ts";
+import { TestServer } from "../test/integration/harness.ts";
 
-const [routerPort, appPort] = process.argv.slice(2).map(Number);
-if (!routerPort || !appPort) {
-  console.error("usage: bun bench/router-server.ts ROUTER_PORT APP_PORT");
-  process.exit(2);
+const APP = "app";
+// Says its port in the app's log, so direct and nginx runs can reach this same dyno without the router.
+const SERVER_JS = `require("http").createServer((q, s) => s.end("hello"))
+  .listen(process.env.PORT, () => console.log("listening on " + process.env.PORT));\n`;
+
+const server = new TestServer();
+const stopped = new Promise((done) => process.on("SIGTERM", done));
+try {
+  await server.start();
+  await server.api("POST", "/apps", { name: APP });
+  const repo = makeRepo(join(server.scratch, APP), { "Procfile": "web: node server.js\n", "server.js": SERVER_JS });
+  const pushed = await push(repo, `http://:${server.adminToken}@127.0.0.1:${server.apiPort}/${APP}.git`);
+  if (pushed.code !== 0) throw new Error(`git push failed:\n${pushed.output}`);
+  const dynoPort = await announcedPort();
+  while ((await routerGet(server.routerPort, `${APP}.localhost`).catch(() => null))?.status !== 200) await Bun.sleep(20);
+  console.log(`ready ${server.routerPort} ${dynoPort} ${server.process!.pid}`);
+  await stopped;
+} finally {
+  await server.destroy();
 }
-const route = {
-  appId: "bench", appName: "app", maintenance: false, state: "ok" as const,
-  backends: [{ dyno: "web.1", host: "127.0.0.1", port: appPort }],
-};
-let lines = 0;
-const router = await startRouter({
-  port: routerPort,
-  hostname: "127.0.0.1",
-  routeFor: (host) => (host === "app.localhost" ? route : null),
-  log: () => { lines++; }, // a real sink is a ring-buffer push; counting keeps the format cost in the measurement
-});
-process.on("SIGTERM", async () => {
-  await router.stop();
-  console.error(`router: ${lines} access lines`);
-  process.exit(0);
-});
-console.log("ready");
+
+async function announcedPort(): Promise<number> {
+  for (let tries = 0; tries < 200; tries++) {
+    const session = (await server.api("POST", `/apps/${APP}/log-sessions`, { lines: 100, source: "app" })).json;
+    const port = /listening on (\d+)/.exec(await (await fetch(session.logplex_url)).text())?.[1];
+    if (port !== undefined) return Number(port);
+    await Bun.sleep(50);
+  }
+  throw new Error("the dyno never said which port it listens on");
+}

@@ -2,7 +2,8 @@
 # Router throughput: wrk -t1 -c32 against a small Node app directly, through nginx (upstream keepalive),
 # through the Slipway router, and through bench/tcp-pipe.c — a bare C relay with no HTTP, the most any
 # proxy could do on this machine, since two extra loopback TCP hops cost the same whoever makes them.
-# Prints req/s, p99 latency and the ratios.
+# The app is deployed by git push to the real daemon (dist/slipway server) and runs as its web dyno;
+# all four runs hit that one dyno. Prints req/s, p99 latency and the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bench-deps.sh
@@ -11,7 +12,7 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
 BUN=node_modules/.bin/bun
 
-for tool in wrk nginx node cc; do
+for tool in wrk nginx node cc ss; do
   if ! command -v "$tool" >/dev/null; then
     echo "bench/router.sh: '$tool' is missing (apt-get install wrk nginx-light nodejs)" >&2
     exit 1
@@ -37,10 +38,15 @@ wait_port() {
   exit 1
 }
 
-app_port=$(free_port)
-node -e 'require("http").createServer((q, s) => s.end("hello")).listen(+process.argv[1], "127.0.0.1")' "$app_port" &
+npm run build >/dev/null
+"$BUN" bench/router-server.ts >"$work/slipway.out" &
 pids+=($!)
-app_pid=$!
+for _ in $(seq 600); do grep -q '^ready ' "$work/slipway.out" && break; sleep 0.1; done
+if ! read -r _ router_port app_port router_pid < <(grep '^ready ' "$work/slipway.out"); then
+  echo "bench/router.sh: the Slipway server did not come up" >&2
+  exit 1
+fi
+app_pid=$(ss -Hltnp "sport = :$app_port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 
 nginx_port=$(free_port)
 mkdir -p "$work/nginx/logs"
@@ -77,11 +83,6 @@ cc -O2 -o "$work/tcp-pipe" bench/tcp-pipe.c
 "$work/tcp-pipe" "$pipe_port" "$app_port" &
 pids+=($!)
 pipe_pid=$!
-
-router_port=$(free_port)
-"$BUN" bench/router-server.ts "$router_port" "$app_port" >/dev/null &
-pids+=($!)
-router_pid=$!
 
 wait_port "$app_port"; wait_port "$nginx_port"; wait_port "$pipe_port"; wait_port "$router_port"
 

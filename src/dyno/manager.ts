@@ -263,15 +263,20 @@ export class DynoManager {
     return [...entry.formation.values(), ...entry.oneOffs.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   }
 
-  /** Web dynos that may take requests, and why there are none when there are none. */
+  /** Web dynos that may take requests, and why there are none when there are none. The router asks on every request. */
   webPool(appId: string): { backends: { dyno: string; host: string; port: number }[]; state: "ok" | "crashed" | "none" } {
     const entry = this.apps.get(appId);
-    const web = [...(entry?.formation.values() ?? [])].filter((d) => d.info.type === "web");
-    const serving = [...web, ...(entry?.retiringWeb ?? [])].filter((d) => d.state === "up");
-    const backends = serving.map((d) => ({ dyno: d.name, host: "127.0.0.1", port: d.info.port! }));
+    const backends: { dyno: string; host: string; port: number }[] = [];
+    if (entry === undefined) return { backends, state: "none" };
+    let crashed = entry.crashes.size > 0;
+    for (const d of entry.formation.values()) {
+      if (d.info.type !== "web") continue;
+      if (d.state === "up") backends.push({ dyno: d.name, host: "127.0.0.1", port: d.info.port! });
+      else if (d.state === "crashed") crashed = true;
+    }
+    for (const d of entry.retiringWeb) if (d.state === "up") backends.push({ dyno: d.name, host: "127.0.0.1", port: d.info.port! });
     if (backends.length) return { backends, state: "ok" };
     const wantsWeb = formationOf(this.opts.db, appId).some((f) => f.type === "web" && f.quantity > 0);
-    const crashed = web.some((d) => d.state === "crashed") || (entry?.crashes.size ?? 0) > 0;
     return { backends, state: wantsWeb && crashed ? "crashed" : "none" };
   }
 

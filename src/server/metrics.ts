@@ -1,7 +1,7 @@
 // Platform figures for Prometheus (`GET /metrics` on the API port) and Heroku's log-runtime-metrics
 // lines. Request figures come from the router's own log lines, so the router's hot path stays untouched.
 import { readFileSync } from "node:fs";
-import { CounterVec, HistogramVec, family } from "./prometheus.ts";
+import { CounterVec, HistogramVec, family, type CounterSeries, type HistogramSeries } from "./prometheus.ts";
 import type { DynoManager } from "../dyno/manager.ts";
 import type { LogStore } from "../logs/index.ts";
 import { appByNameOrId, appsVisibleTo, appsWithFeature, adminUser, buildCountsByStatus, type Db } from "../state/index.ts";
@@ -27,22 +27,27 @@ export class PlatformMetrics {
     ].join("");
   }
 
-  private readonly names = new Map<string, string>();
+  /** Each routed app's series, labelled with its name: found once, then counted without label lookups. */
+  private readonly routed = new Map<string, { name: string; byStatusClass: CounterSeries[]; latency: HistogramSeries }>();
 
-  /** App names are cached for the label; a rename or destroy clears them. */
+  /** App names are cached for the labels; a rename or destroy clears them (later requests count under the new name). */
   forgetNames(): void {
-    this.names.clear();
+    this.routed.clear();
   }
 
-  /** Reads status and service time off a `heroku[router]` line. */
+  /** Reads status and service time off a `heroku[router]` line: this runs for every request. */
   observeRouterLine(appId: string, text: string): void {
     const status = / status=(\d{3})/.exec(text)?.[1];
     if (!status) return;
-    let app = this.names.get(appId);
-    if (app === undefined) this.names.set(appId, (app = appByNameOrId(this.db, appId)?.name ?? appId));
-    this.requests.inc({ app, status_class: `${status[0]}xx` });
+    let app = this.routed.get(appId);
+    if (app === undefined) {
+      const name = appByNameOrId(this.db, appId)?.name ?? appId;
+      this.routed.set(appId, (app = { name, byStatusClass: [], latency: this.latency.series({ app: name }) }));
+    }
+    const statusClass = status.charCodeAt(0) - 48;
+    (app.byStatusClass[statusClass] ??= this.requests.series({ app: app.name, status_class: `${status[0]}xx` })).value++;
     const service = / service=(\d+)ms/.exec(text)?.[1];
-    if (service !== undefined) this.latency.observe({ app }, Number(service) / 1000);
+    if (service !== undefined) app.latency.observe(Number(service) / 1000);
   }
 }
 

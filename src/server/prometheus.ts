@@ -17,39 +17,66 @@ export function family(name: string, type: "counter" | "gauge" | "histogram", he
   return `${lines.join("\n")}\n`;
 }
 
-/** Counts per label set, keyed by the set's text so updates don't allocate. */
-export class CounterVec {
-  private readonly counts = new Map<string, { labels: Labels; value: number }>();
+/** One counter series: a caller on a hot path keeps it and adds to `value`, with no label lookup. */
+export interface CounterSeries { readonly labels: Labels; value: number }
 
-  inc(labels: Labels, by = 1): void {
+/** Counts per label set, keyed by the set's text. */
+export class CounterVec {
+  private readonly counts = new Map<string, CounterSeries>();
+
+  /** The live series for `labels`, created at 0. */
+  series(labels: Labels): CounterSeries {
     const key = labelText(labels);
-    const entry = this.counts.get(key);
-    if (entry) entry.value += by;
-    else this.counts.set(key, { labels, value: by });
+    let entry = this.counts.get(key);
+    if (!entry) this.counts.set(key, (entry = { labels, value: 0 }));
+    return entry;
   }
 
-  samples(): { labels: Labels; value: number }[] {
+  inc(labels: Labels, by = 1): void {
+    this.series(labels).value += by;
+  }
+
+  samples(): CounterSeries[] {
     return [...this.counts.values()];
   }
 }
 
-/** Cumulative buckets, sum and count per label set. */
+/** One histogram series: cumulative buckets, sum and count. */
+export class HistogramSeries {
+  readonly buckets: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(readonly labels: Labels, private readonly bounds: number[]) {
+    this.buckets = bounds.map(() => 0);
+  }
+
+  observe(value: number): void {
+    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) this.buckets[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
 export class HistogramVec {
-  private readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();
+  private readonly all = new Map<string, HistogramSeries>();
 
   constructor(private readonly bounds: number[]) {}
 
-  observe(labels: Labels, value: number): void {
+  /** The live series for `labels`, created empty; a hot path keeps it and calls `observe` on it. */
+  series(labels: Labels): HistogramSeries {
     const key = labelText(labels);
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) s.buckets[i]!++;
-    s.sum += value;
-    s.count++;
+    let s = this.all.get(key);
+    if (!s) this.all.set(key, (s = new HistogramSeries(labels, this.bounds)));
+    return s;
+  }
+
+  observe(labels: Labels, value: number): void {
+    this.series(labels).observe(value);
   }
 
   samples(): { suffix: string; labels: Labels; value: number }[] {
-    return [...this.series.values()].flatMap((s) => [
+    return [...this.all.values()].flatMap((s) => [
       ...this.bounds.map((le, i) => ({ suffix: "_bucket", labels: { le: String(le), ...s.labels }, value: s.buckets[i]! })),
       { suffix: "_bucket", labels: { le: "+Inf", ...s.labels }, value: s.count },
       { suffix: "_sum", labels: s.labels, value: s.sum },
