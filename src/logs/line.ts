@@ -99,3 +99,31 @@ function splitByBytes(s: string, max: number): string[] {
   parts.push(s.slice(start));
   return parts;
 }
+
+/**
+ * A line whose text and timestamp are made the first time they are read. The router logs every
+ * request, and most of those lines are only ever counted out of the ring or written to disk in bulk,
+ * so formatting them one by one on the hot path is wasted. One line only: past a newline or
+ * MAX_LINE_BYTES the text is cut, and it is cleaned like any other line.
+ */
+export class DeferredLogLine<T> implements LogLine {
+  private made: string | null = null;
+
+  /** `atMicros`: microseconds since the epoch. */
+  constructor(
+    private readonly atMicros: number, readonly source: string, readonly dyno: string,
+    private readonly record: T, private readonly format: (record: T) => string,
+  ) {}
+
+  get at(): Date {
+    return new Date(Math.floor(this.atMicros / 1000));
+  }
+
+  get micros(): number {
+    return this.atMicros % 1000;
+  }
+
+  get text(): string {
+    return (this.made ??= splitLogText(this.format(this.record))[0] ?? "");
+  }
+}

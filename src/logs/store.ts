@@ -1,7 +1,7 @@
 // Each app's log stream: the retained lines in memory, live followers, drains, and the copy on disk.
 // append() is the dyno's write path and only ever touches memory; a timer does the disk and the notices.
 import { DEFAULT_DRAIN_TUNING, DrainSink, drainTransport, type Drain, type DrainTuning } from "./drains.ts";
-import { matchesFilter, splitLogText, type LogFilter, type LogLine } from "./line.ts";
+import { DeferredLogLine, matchesFilter, splitLogText, type LogFilter, type LogLine } from "./line.ts";
 import { DropCount, LineBudget, outputOverflowNotice, type RateLimit } from "./overflow.ts";
 import { appendLogLines, logFilePath, readRetainedLogs, removeLogFile, rewriteLogLines } from "./persist.ts";
 import { Ring } from "./ring.ts";
@@ -9,6 +9,8 @@ import { Ring } from "./ring.ts";
 export interface LogStore {
   /** Never blocks: splits on \n, drops \r, splits long lines, makes binary and escape sequences safe. */
   append(appId: string, source: string, dyno: string, text: string, at?: Date): void;
+  /** One line of the platform's own (never rate-limited), made from `record` by `format` only when read. */
+  appendDeferred<T>(appId: string, source: string, dyno: string, record: T, format: (record: T) => string): void;
   /** The last `lines` matching lines, oldest first. */
   recent(appId: string, lines: number, filter?: LogFilter): LogLine[];
   /** Calls onLine for each new matching line, inside append(): keep it cheap. Returns unsubscribe. */
@@ -126,6 +128,11 @@ class MemoryBackedLogStore implements LogStore {
       }
       this.deliver(app, { at: when, micros, source, dyno, text: piece }, true);
     }
+  }
+
+  appendDeferred<T>(appId: string, source: string, dyno: string, record: T, format: (record: T) => string): void {
+    if (this.closed) return;
+    this.deliver(this.appLog(appId), new DeferredLogLine(this.clock.nowMicros(), source, dyno, record, format), true);
   }
 
   recent(appId: string, lines: number, filter: LogFilter = {}): LogLine[] {

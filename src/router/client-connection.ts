@@ -4,7 +4,7 @@
 // `stashed`, with reading paused, until that request's response is complete.
 import type { Socket } from "bun";
 import { challengeKey, type AcmeChallenges } from "./acme-challenge.ts";
-import { accessLine, type RouterErrorCode } from "./access-log.ts";
+import type { RouterErrorCode } from "./access-log.ts";
 import { Exchange } from "./exchange.ts";
 import { chooseRequestId, type Forwarding, forwardedFor } from "./forwarding.ts";
 import {
@@ -183,10 +183,10 @@ export class ClientConnection {
 
   /** The access line of a request the router answered without a dyno. */
   private logAnswered(route: AppRoute, req: RequestHead, host: string, forwarding: Forwarding, code: RouterErrorCode | null, status: number): void {
-    this.ctx.log(route.appId, "heroku[router]", accessLine({
+    this.ctx.log(route.appId, {
       code, method: req.method, path: req.target, host, requestId: forwarding.requestId, fwd: forwarding.forwardedFor,
       dyno: null, connectMs: 0, serviceMs: 0, status, bytes: null, protocol: forwarding.proto,
-    }));
+    });
   }
 
   /** Answers from the router itself; a request body it did not read means the connection must close. */

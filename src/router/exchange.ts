@@ -7,7 +7,7 @@
 //   silence once the response started → H15; unparseable response → H17; client gone → H27.
 // A failed connect, or a stale pooled connection closed before answering a bodiless request, is tried
 // once more on another dyno: neither can have reached the app.
-import { accessLine, type RouterErrorCode } from "./access-log.ts";
+import type { RouterErrorCode } from "./access-log.ts";
 import { type BodyFraming, requestFraming, responseFraming } from "./body-framing.ts";
 import type { ClientConnection } from "./client-connection.ts";
 import { type Forwarding, pickBackend, upstreamHead } from "./forwarding.ts";
@@ -281,13 +281,12 @@ export class Exchange implements UpstreamOwner {
     const now = performance.now();
     const reached = this.connectedAt > 0;
     const { forwarding, host } = this;
-    const line = accessLine({
+    this.client.ctx.log(this.route.appId, {
       code, method: this.req.method, path: this.req.target, host, requestId: forwarding.requestId,
       fwd: forwarding.forwardedFor, dyno: this.backend?.dyno ?? null,
       connectMs: (reached ? this.connectedAt : now) - this.dispatchedAt,
       serviceMs: reached ? now - this.connectedAt : 0,
       status, bytes: this.bytes, protocol: forwarding.proto,
     });
-    this.client.ctx.log(this.route.appId, "heroku[router]", line);
   }
 }

@@ -8,6 +8,7 @@ import { UpstreamPool } from "./upstream-pool.ts";
 
 export type { AppRoute, Backend, LogSink, RouterOptions, RouterTimeouts, TlsCertificate } from "./types.ts";
 export { ACME_CHALLENGE_PATH, challengeKey, type AcmeChallenges } from "./acme-challenge.ts";
+export { accessLine, type AccessRecord } from "./access-log.ts";
 
 const DEFAULT_TIMEOUTS = { connectMs: 5_000, firstByteMs: 30_000, idleMs: 55_000, headerReadMs: 10_000 };
 /** Idle upstream connections close before the usual app keep-alive timeout (Node's is 5 s). */

@@ -1,4 +1,5 @@
 // The router's public types: what the rest of Slipway tells the router, and what it hears back.
+import type { AccessRecord } from "./access-log.ts";
 import type { AcmeChallenges } from "./acme-challenge.ts";
 
 export interface Backend { dyno: string; host: string; port: number }
@@ -19,8 +20,11 @@ export interface AppRoute {
   leastConnections?: boolean;
 }
 
-/** Receives one line per request; source is "heroku[router]". Called synchronously: keep it cheap. */
-export type LogSink = (appId: string, source: string, text: string) => void;
+/**
+ * Receives each request's access record, for the app's `heroku[router]` line (`accessLine` writes it)
+ * and for request metrics. Called synchronously on every request: keep it cheap, format only when read.
+ */
+export type LogSink = (appId: string, record: AccessRecord) => void;
 
 export interface RouterTimeouts {
   /** Opening a connection to a dyno (Heroku: 5 s, then H19). */

@@ -20,7 +20,7 @@ import { Deployer, buildSandboxPrefix } from "../build/index.ts";
 import { DynoManager } from "../dyno/manager.ts";
 import { dynoSize } from "../dyno/sizes.ts";
 import { openLogStore } from "../logs/index.ts";
-import { startRouter } from "../router/index.ts";
+import { accessLine, startRouter } from "../router/index.ts";
 import { installedStacks, sandboxSupport, stackRoot, sweepStaleSandboxes } from "../sandbox/index.ts";
 import { homeLayout, prepareHome, lockHome, ensureAdmin } from "./home.ts";
 import { gitRequestHandler } from "./git-routes.ts";
@@ -186,9 +186,9 @@ export async function startServer(initial: Settings, env: Record<string, string 
   const router = await startRouter({
     port: initial.routerPort, hostname: initial.bindAddress, routeFor: routes.routeFor,
     tls: { port: initial.httpsPort, certificates: routerCertificates() }, acmeChallenges: acm.challenges,
-    log: (appId, _source, text) => {
-      logs.append(appId, "heroku", "router", text);
-      metrics.observeRouterLine(appId, text);
+    log: (appId, record) => {
+      logs.appendDeferred(appId, "heroku", "router", record, accessLine);
+      metrics.observeRequest(appId, record.status, record.dyno === null ? null : record.serviceMs);
     },
   });
   // With a port of 0 the kernel picks one; URLs must name the real ports.

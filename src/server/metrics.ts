@@ -1,5 +1,5 @@
 // Platform figures for Prometheus (`GET /metrics` on the API port) and Heroku's log-runtime-metrics
-// lines. Request figures come from the router's own log lines, so the router's hot path stays untouched.
+// lines. Request figures come from the router's access records, the same ones its log lines are made of.
 import { readFileSync } from "node:fs";
 import { CounterVec, HistogramVec, family, type CounterSeries, type HistogramSeries } from "./prometheus.ts";
 import type { DynoManager } from "../dyno/manager.ts";
@@ -35,19 +35,16 @@ export class PlatformMetrics {
     this.routed.clear();
   }
 
-  /** Reads status and service time off a `heroku[router]` line: this runs for every request. */
-  observeRouterLine(appId: string, text: string): void {
-    const status = / status=(\d{3})/.exec(text)?.[1];
-    if (!status) return;
+  /** Counts a routed request: runs for every request. `serviceMs` is null when no dyno answered. */
+  observeRequest(appId: string, status: number, serviceMs: number | null): void {
     let app = this.routed.get(appId);
     if (app === undefined) {
       const name = appByNameOrId(this.db, appId)?.name ?? appId;
       this.routed.set(appId, (app = { name, byStatusClass: [], latency: this.latency.series({ app: name }) }));
     }
-    const statusClass = status.charCodeAt(0) - 48;
-    (app.byStatusClass[statusClass] ??= this.requests.series({ app: app.name, status_class: `${status[0]}xx` })).value++;
-    const service = / service=(\d+)ms/.exec(text)?.[1];
-    if (service !== undefined) app.latency.observe(Number(service) / 1000);
+    const statusClass = Math.floor(status / 100);
+    (app.byStatusClass[statusClass] ??= this.requests.series({ app: app.name, status_class: `${statusClass}xx` })).value++;
+    if (serviceMs !== null) app.latency.observe(serviceMs / 1000);
   }
 }
 

@@ -44,6 +44,29 @@ describe("LogStore", () => {
     expect(formatLogLine(y!)).toBe("2026-01-02T03:04:05.678000+00:00 heroku[router]: y");
   });
 
+  test("a deferred line is formatted once, when first read, and is cleaned and kept to one line", async () => {
+    const { store, dir } = await tempStore();
+    let formatted = 0;
+    const format = (r: { n: number; extra: string }) => {
+      formatted++;
+      return `request ${r.n}${r.extra}`;
+    };
+    const before = Date.now();
+    for (let n = 0; n < 100; n++) store.appendDeferred("a1", "heroku", "router", { n, extra: "" }, format);
+    store.appendDeferred("a1", "heroku", "router", { n: 100, extra: "\x1b[31m red\u009b\nsecond line" }, format);
+    expect(formatted).toBe(0);
+    const [last] = store.recent("a1", 1);
+    expect(last!.text).toBe("request 100 red\ufffd");
+    expect(last!.text).toBe("request 100 red\ufffd");
+    expect(formatted).toBe(1);
+    expect(last!.at.getTime()).toBeGreaterThanOrEqual(before - 5);
+    expect(last!.micros).toBeGreaterThanOrEqual(0);
+    expect(formatLogLine(last!)).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]{15}\+00:00 heroku\[router\]: request 100 red\ufffd$/);
+    await store.close(); // writes every retained line: each is formatted then, once
+    expect(formatted).toBe(101);
+    expect((await readFile(join(dir, "a1.log"), "utf8")).split("\n")).toContain(formatLogLine(store.recent("a1", 101)[50]!));
+  });
+
   test("filters on recent: process type, dyno, source", async () => {
     const { store } = await tempStore();
     store.append("a1", "app", "web.1", "w1");

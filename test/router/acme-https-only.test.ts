@@ -2,7 +2,7 @@
 // open (never passed to the app), and 301s to the HTTPS listener for apps with the https-only lab.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Server } from "bun";
-import { ACME_CHALLENGE_PATH, challengeKey, type AppRoute, type RunningRouter, startRouter } from "../../src/router/index.ts";
+import { accessLine, ACME_CHALLENGE_PATH, challengeKey, type AppRoute, type RunningRouter, startRouter } from "../../src/router/index.ts";
 import { selfSigned } from "../acme/certificates.ts";
 import { app, backendOf, RawClient } from "./helpers.ts";
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   backend = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => new Response(`app saw ${new URL(req.url).pathname}`) });
   const secure = selfSigned("secure.example.test", new Date(Date.now() - 60_000), new Date(Date.now() + 3600_000));
   router = await startRouter({
-    port: 0, hostname: "127.0.0.1", routeFor: (host) => routes.get(host) ?? null, log: (_id, _source, text) => logs.push(text),
+    port: 0, hostname: "127.0.0.1", routeFor: (host) => routes.get(host) ?? null, log: (_id, record) => logs.push(accessLine(record)),
     tls: { port: 0, certificates: [{ serverName: "secure.example.test", cert: secure.chain, key: secure.key }] }, acmeChallenges: challenges,
   });
   routes.set("plain.example.test", app("plain", [backendOf(backend.port!)]));

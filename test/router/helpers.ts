@@ -1,7 +1,7 @@
 // Test fixtures for the router: a router on port 0 with a mutable route table and a captured log,
 // raw TCP clients and backends for the cases fetch cannot express.
 import type { Socket, TCPSocketListener } from "bun";
-import { type AppRoute, type Backend, type RouterTimeouts, startRouter } from "../../src/router/index.ts";
+import { accessLine, type AppRoute, type Backend, type RouterTimeouts, startRouter } from "../../src/router/index.ts";
 
 export interface LogLine { appId: string; source: string; text: string }
 
@@ -26,7 +26,7 @@ export async function startTestRouter(timeouts?: RouterTimeouts): Promise<Router
     port: 0,
     hostname: "127.0.0.1",
     routeFor: (host) => routes.get(host) ?? null,
-    log: (appId, source, text) => logs.push({ appId, source, text }),
+    log: (appId, record) => logs.push({ appId, source: "heroku[router]", text: accessLine(record) }),
     timeouts,
   });
   return {
