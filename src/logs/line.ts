@@ -109,10 +109,10 @@ function splitByBytes(s: string, max: number): string[] {
 export class DeferredLogLine<T> implements LogLine {
   private made: string | null = null;
 
-  /** `atMicros`: microseconds since the epoch. */
+  /** `atMicros`: microseconds since the epoch. The record is let go once formatted. */
   constructor(
     private readonly atMicros: number, readonly source: string, readonly dyno: string,
-    private readonly record: T, private readonly format: (record: T) => string,
+    private record: T | null, private readonly format: (record: T) => string,
   ) {}
 
   get at(): Date {
@@ -124,6 +124,10 @@ export class DeferredLogLine<T> implements LogLine {
   }
 
   get text(): string {
-    return (this.made ??= splitLogText(this.format(this.record))[0] ?? "");
+    if (this.made === null) {
+      this.made = splitLogText(this.format(this.record!))[0] ?? "";
+      this.record = null;
+    }
+    return this.made;
   }
 }

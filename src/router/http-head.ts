@@ -166,6 +166,18 @@ function httpSlash(buf: Uint8Array, at: number): boolean {
   return buf[at] === 0x48 && buf[at + 1] === 0x54 && buf[at + 2] === 0x54 && buf[at + 3] === 0x50 && buf[at + 4] === 0x2f;
 }
 
+/**
+ * Heads up to this size may be held whole by the values the router keeps from them (method, path,
+ * host, ids: access records live on in the app's log); a slice of a larger head would keep all of it
+ * alive, so those values are copied out instead.
+ */
+const PINNABLE_HEAD_BYTES = 1024;
+
+/** A value kept past the exchange, from the head `text` decoded out of `buf`. */
+function kept(buf: Buffer, text: string, from: number, to: number): string {
+  return text.length <= PINNABLE_HEAD_BYTES ? text.slice(from, to) : buf.toString("latin1", from, to);
+}
+
 /** Parses a complete request head: buf[0, end), ending in CRLFCRLF, as delimited by `findHeadEnd`. */
 export function parseRequestHead(buf: Buffer, end: number): RequestHead | HeadError {
   // "METHOD SP target SP HTTP/1.x CRLF": single spaces, a token, visible ASCII.
@@ -186,10 +198,10 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | HeadEr
   const minor = buf[versionAt + 7];
   if (buf[versionAt + 5] !== ONE || (minor !== ZERO && minor !== ONE)) return { error: 505, reason: "unsupported HTTP version" };
   const version = minor === ONE ? "1.1" : "1.0";
-  // One string for the whole head: the values the router keeps are slices of it.
+  // One string for the whole head: the values the router uses are slices of it (see `kept`).
   const text = buf.toString("latin1", 0, end);
   const req: RequestHead = {
-    method: text.slice(0, sp1), target: text.slice(sp1 + 1, sp2), version, forwardHead: "", asciiOnly: true, host: null,
+    method: kept(buf, text, 0, sp1), target: kept(buf, text, sp1 + 1, sp2), version, forwardHead: "", asciiOnly: true, host: null,
     contentLength: -1, chunked: false, wantsClose: version === "1.0", upgrade: false, forwardedFor: null, requestId: null,
   };
   let hosts = 0;
@@ -222,7 +234,7 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | HeadEr
     switch (kind) {
       case Header.Host:
         hosts++;
-        req.host = text.slice(from, to);
+        req.host = kept(buf, text, from, to);
         break;
       case Header.ContentLength: {
         const n = parseLength(buf, from, to);
@@ -241,12 +253,12 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead | HeadEr
         upgrade = text.slice(from, to);
         break;
       case Header.ForwardedFor: {
-        const value = text.slice(from, to);
+        const value = kept(buf, text, from, to);
         req.forwardedFor = req.forwardedFor === null ? value : `${req.forwardedFor}, ${value}`;
         break;
       }
       case Header.RequestId:
-        req.requestId = text.slice(from, to);
+        req.requestId = kept(buf, text, from, to);
     }
     if (kind >= Header.Connection) {
       forwarded += text.slice(keptFrom, start);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { heapStats } from "bun:jsc";
 import {
   findHeadEnd, HEAD_INCOMPLETE, HEAD_MALFORMED, parseRequestHead, parseResponseHead, type RequestHead, routeHost,
 } from "../../src/router/http-head.ts";
@@ -113,4 +114,20 @@ describe("parseResponseHead", () => {
 test("routeHost strips the port and lowercases", () => {
   expect(routeHost("App.Example.COM:8080")).toBe("app.example.com");
   expect(routeHost("[::1]:80")).toBe("[::1]");
+});
+
+test("values kept from a large head (they live on in access records) do not keep the whole head alive", () => {
+  const cookie = "x".repeat(15_000);
+  const kept: string[] = [];
+  Bun.gc(true);
+  const before = heapStats().heapSize;
+  for (let i = 0; i < 1500; i++) {
+    const head = Buffer.from(`GET /path/${i} HTTP/1.1\r\nHost: app.localhost\r\nX-Request-Id: ${"r".repeat(30)}${i}\r\nCookie: ${cookie}${i}\r\n\r\n`, "latin1");
+    const req = parseRequestHead(head, head.length) as RequestHead;
+    kept.push(req.method, req.target, req.host!, req.requestId!);
+  }
+  Bun.gc(true);
+  expect(kept[1]).toBe("/path/0");
+  // Slices would hold 1,500 heads of 15 KB: over 20 MB.
+  expect(heapStats().heapSize - before).toBeLessThan(5 * 1048576);
 });
