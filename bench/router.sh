@@ -14,7 +14,7 @@ BUN=node_modules/.bin/bun
 
 for tool in wrk nginx node cc ss; do
   if ! command -v "$tool" >/dev/null; then
-    echo "bench/router.sh: '$tool' is missing (apt-get install wrk nginx-light nodejs)" >&2
+    echo "bench/router.sh: '$tool' is missing (apt-get install wrk nginx-light nodejs gcc iproute2)" >&2
     exit 1
   fi
 done
