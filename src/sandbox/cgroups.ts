@@ -36,7 +36,7 @@ export function detectCgroups(): Layout {
 }
 
 /** The `slipway` parent directories, one per hierarchy in use. */
-function parentDirs(layout: Layout): string[] {
+export function parentDirs(layout: Layout = detectCgroups()): string[] {
   if (layout.version === "v2") return [join(layout.root, PARENT)];
   if (layout.version === "v1") return [layout.memory, layout.pids, layout.cpu].filter((d) => d !== null).map((d) => join(d, PARENT));
   return [];

@@ -11,7 +11,7 @@ export type Isolation = SandboxMode | "none";
 
 const SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
 /** Root's platform dir for stack skeletons and per-sandbox files (never visible inside). */
-const ROOT_RUN_DIR = "/run/slipway";
+export const ROOT_RUN_DIR = "/run/slipway";
 const PROBE_TIMEOUT_MS = 5_000;
 
 /** Absolute paths of the tools the launcher runs. */
