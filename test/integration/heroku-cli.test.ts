@@ -21,6 +21,8 @@ function herokuEnv(): Record<string, string> {
     HEROKU_HOST: server.url, HEROKU_API_KEY: server.adminToken, HEROKU_GIT_HOST: `127.0.0.1:${server.apiTlsPort}`,
     NODE_EXTRA_CA_CERTS: join(server.home, "ca.pem"), GIT_SSL_CAINFO: join(server.home, "ca.pem"),
     HEROKU_SKIP_NEW_VERSION_CHECK: "true", HEROKU_DISABLE_AUTOUPDATE: "1", NO_COLOR: "1", CI: "true",
+    // No telemetry worker: it outlives each command (writing into HOME after the test removed it) and calls out.
+    DISABLE_TELEMETRY: "true", HEROKU_SKIP_ANALYTICS: "1",
     GIT_AUTHOR_NAME: "Test", GIT_AUTHOR_EMAIL: "test@example.com", GIT_COMMITTER_NAME: "Test", GIT_COMMITTER_EMAIL: "test@example.com",
   };
 }
